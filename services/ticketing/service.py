@@ -1,0 +1,45 @@
+"""The ticketing service: answers commands over NATS and relays its outbox to JetStream."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import AsyncIterator
+
+import asyncpg
+
+from services.bus import Bus
+from services.domain.numbering import utc_now
+from services.store.outbox import OutboxRelay
+from services.ticketing.handlers import Clock, Ticketing
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TicketingRuntime:
+    ticketing: Ticketing
+    relay: OutboxRelay
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+@contextlib.asynccontextmanager
+async def run_ticketing(bus: Bus, pool: asyncpg.Pool, *, clock: Clock = utc_now) -> AsyncIterator[TicketingRuntime]:
+    """Serve ticketing commands until the context exits."""
+    await bus.ensure_stream()
+    relay = OutboxRelay(pool, bus.publish_event)
+    ticketing = Ticketing(pool, bus.prefix, clock=clock, on_commit=relay.wake)
+    runtime = TicketingRuntime(ticketing, relay)
+    runtime.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+    subscriptions = await bus.serve_commands("ticketing", ticketing.execute)
+    log.info("ticketing service ready")
+    try:
+        yield runtime
+    finally:
+        for sub in subscriptions:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+        for task in runtime.tasks:
+            task.cancel()
+        await asyncio.gather(*runtime.tasks, return_exceptions=True)
