@@ -155,6 +155,13 @@ class EmbeddedPostgres:
             os.chown(path, entry.pw_uid, entry.pw_gid)
         self.user = PG_SYSTEM_USER
 
+    def _as_user(self) -> dict[str, object]:
+        """Drop to the system user entirely: uid, gid and no supplementary groups (root's group
+        would otherwise decide access to folders such as pytest's 0700 temp folders)."""
+        if self.user is None:
+            return {}
+        return {"user": self.user, "group": pwd.getpwnam(self.user).pw_gid, "extra_groups": []}
+
     def start(self) -> str:
         self.data.mkdir(parents=True, exist_ok=True)
         self._prepare_user()
@@ -167,7 +174,7 @@ class EmbeddedPostgres:
             result = subprocess.run(
                 [self._bin("initdb"), "-D", str(self.data), "--auth=trust", "-U", "postgres", "-E", "UTF8",
                  "--locale=C.UTF-8"],
-                user=self.user, capture_output=True, text=True,
+                capture_output=True, text=True, **self._as_user(),
             )
             if result.returncode != 0:
                 raise EmbeddedError(f"initdb thất bại / initdb failed:\n{result.stderr}")
@@ -178,7 +185,7 @@ class EmbeddedPostgres:
         self.process = subprocess.Popen(
             [self._bin("postgres"), "-D", str(self.data), "-h", self.host, "-p", str(self.port), "-k", "",
              "-c", "max_connections=200"],
-            user=self.user, stdin=subprocess.DEVNULL, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, stdout=log.open("ab"), stderr=subprocess.STDOUT, **self._as_user(),
             start_new_session=True,
         )
         _wait_for_port(self.host, self.port, self.process, 60, "PostgreSQL", log)

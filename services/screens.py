@@ -1,17 +1,29 @@
-"""Mount the people's screens (kiosk, counter, display) when their packages provide them."""
+"""Mount the people's screens: kiosk, counter, display, and the phone page that follows a ticket."""
 from __future__ import annotations
 
 from aiohttp import web
 
 from services.bus import Bus
+from services.live import LiveHub
+
+LIVE = web.AppKey("live", LiveHub)
 
 
 def add_screens(app: web.Application, bus: Bus) -> None:
-    """Each screen package exposes `init_app(bus) -> web.Application`, mounted under its prefix."""
-    import importlib
+    """Each screen package exposes `init_app(bus, hub) -> web.Application`."""
+    import counter
+    import display
+    import kiosk
 
-    for name in ("kiosk", "counter", "display"):
-        module = importlib.import_module(name)
-        factory = getattr(module, "init_app", None)
-        if factory is not None:
-            app.add_subapp(f"/{name}/", factory(bus))
+    hub = LiveHub(bus)
+    app[LIVE] = hub
+
+    async def close_hub(_: web.Application) -> None:
+        await hub.close()
+
+    app.on_cleanup.append(close_hub)
+    for prefix, module, factory in (("/kiosk", kiosk, "init_app"), ("/counter", counter, "init_app"),
+                                    ("/display", display, "init_app"), ("/t", kiosk, "init_phone_app")):
+        make = getattr(module, factory, None)
+        if make is not None:  # a screen package not built yet is simply not mounted
+            app.add_subapp(prefix, make(bus, hub))

@@ -1,0 +1,100 @@
+"""Live updates for screens: one JetStream subscription per office, fanned out as Server-Sent Events.
+
+A client first receives a `snapshot` (the office queue), then every event as it happens. The browser's
+EventSource reconnects by itself and gets a fresh snapshot, so a board never shows stale numbers after a
+network cut or a server restart. A client too slow to keep up is sent a fresh snapshot instead of a gap.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import asdict
+from typing import Any, AsyncIterator
+
+from aiohttp import web
+
+from services import messages as m
+from services.bus import Bus
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 15.0
+CLIENT_BUFFER = 256
+
+
+class LiveHub:
+    def __init__(self, bus: Bus) -> None:
+        self._bus = bus
+        self._clients: dict[str, set[asyncio.Queue[m.Event | None]]] = {}
+        self._subscriptions: dict[str, Any] = {}
+        self._lock = asyncio.Lock()
+
+    async def _ensure_subscribed(self, office: str) -> None:
+        async with self._lock:
+            if office in self._subscriptions:
+                return
+
+            async def deliver(event: m.Event) -> None:
+                for queue in list(self._clients.get(office, ())):
+                    try:
+                        queue.put_nowait(event)
+                    except asyncio.QueueFull:
+                        # Too slow: drop its backlog; None tells the stream to resynchronise.
+                        while not queue.empty():
+                            queue.get_nowait()
+                        queue.put_nowait(None)
+
+            self._subscriptions[office] = await self._bus.subscribe_events(office, deliver)
+
+    @contextlib.asynccontextmanager
+    async def listen(self, office: str) -> AsyncIterator[asyncio.Queue[m.Event | None]]:
+        queue: asyncio.Queue[m.Event | None] = asyncio.Queue(CLIENT_BUFFER)
+        self._clients.setdefault(office, set()).add(queue)
+        try:
+            await self._ensure_subscribed(office)
+            yield queue
+        finally:
+            self._clients[office].discard(queue)
+
+    async def close(self) -> None:
+        for sub in self._subscriptions.values():
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+        self._subscriptions.clear()
+
+
+def _sse(event: str, data: Any) -> bytes:
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"event: {event}\ndata: {payload}\n\n".encode()
+
+
+async def sse_response(request: web.Request, hub: LiveHub, bus: Bus, office: str) -> web.StreamResponse:
+    """Stream `snapshot` then live events of `office` until the client goes away."""
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache",
+        "X-Accel-Buffering": "no",
+    })
+    async with hub.listen(office) as queue:
+        # Subscribed before the snapshot: nothing between the two is missed (a repeat is harmless).
+        try:
+            snapshot = await bus.request(m.GetQueue(office=office))
+        except m.ServiceError as exc:
+            status = 404 if exc.code == "not_found" else 503
+            return web.json_response({"error": exc.as_dict()}, status=status,
+                                     dumps=lambda v: json.dumps(v, ensure_ascii=False))
+        await response.prepare(request)
+        await response.write(b"retry: 2000\n\n" + _sse("snapshot", snapshot))
+        while True:
+            try:
+                event = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
+            except asyncio.TimeoutError:
+                await response.write(b": heartbeat\n\n")
+                continue
+            if event is None:
+                snapshot = await bus.request(m.GetQueue(office=office))
+                await response.write(_sse("snapshot", snapshot))
+            else:
+                await response.write(_sse(event.type, {**asdict(event), "type": event.type}))
+    return response
