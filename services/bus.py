@@ -59,8 +59,13 @@ class Bus:
         return self.nc.is_connected
 
     async def close(self) -> None:
-        if not self.nc.is_closed:
-            await self.nc.drain()
+        if self.nc.is_closed:
+            return
+        try:
+            await asyncio.wait_for(self.nc.drain(), 10)
+        except (asyncio.TimeoutError, nats.errors.Error):
+            log.warning("nats: drain did not finish; closing", exc_info=True)
+            await self.nc.close()
 
     async def ensure_stream(self) -> None:
         """Create or update the event stream (file storage, deduplication window)."""

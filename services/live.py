@@ -88,8 +88,9 @@ async def sse_response(request: web.Request, hub: LiveHub, bus: Bus, office: str
         await response.write(b"retry: 2000\n\n" + _sse("snapshot", snapshot))
         while True:
             try:
-                event = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(HEARTBEAT_S):  # not wait_for: see store/outbox.py
+                    event = await queue.get()
+            except TimeoutError:
                 await response.write(b": heartbeat\n\n")
                 continue
             if event is None:

@@ -54,7 +54,11 @@ async def database(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
             log.info("migrations applied: %s", ", ".join(applied))
         yield pool
     finally:
-        await pool.close()
+        try:
+            await asyncio.wait_for(pool.close(), 10)
+        except asyncio.TimeoutError:
+            log.warning("database pool did not close in 10 s (a connection still in use); terminating it")
+            pool.terminate()
 
 
 @contextlib.asynccontextmanager

@@ -46,8 +46,15 @@ class OutboxRelay:
         self._poll_s = poll_s
         self._wake = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
+        self._stopping = False
 
     def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Ask `run` to return after its current batch. A flag, not only a cancellation: libraries
+        awaited inside (asyncio.wait_for in 3.11) can swallow a cancel that lands at the wrong moment."""
+        self._stopping = True
         self._wake.set()
 
     def _on_notify(self, *_: object) -> None:
@@ -83,16 +90,19 @@ class OutboxRelay:
         except (OSError, asyncpg.PostgresError):
             log.warning("outbox: LISTEN unavailable, polling only", exc_info=True)
         try:
-            while True:
+            while not self._stopping:
                 self._wake.clear()
                 try:
                     while await self.relay_once() >= self._batch:
                         pass
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                     log.warning("outbox: database unavailable, will retry", exc_info=True)
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation
+                # that lands as the event fires, leaving this loop running after shutdown.
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self._poll_s)
-                except asyncio.TimeoutError:
+                    async with asyncio.timeout(self._poll_s):
+                        await self._wake.wait()
+                except TimeoutError:
                     pass
         finally:
             if self._listener is not None:

@@ -40,6 +40,9 @@ async def run_ticketing(bus: Bus, pool: asyncpg.Pool, *, clock: Clock = utc_now)
         for sub in subscriptions:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
-        for task in runtime.tasks:
-            task.cancel()
-        await asyncio.gather(*runtime.tasks, return_exceptions=True)
+        relay.stop()
+        _, pending = await asyncio.wait(runtime.tasks, timeout=5)
+        while pending:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=1)
