@@ -4,6 +4,7 @@ from dataclasses import replace
 from typing import AsyncIterator
 
 import aiohttp
+import asyncpg
 import pytest
 
 from services.config import Settings
@@ -22,6 +23,16 @@ async def system(infra: Settings, clock: FakeClock) -> AsyncIterator[Running]:
     settings = replace(infra, db_schema=unique("t_"), subject_prefix=unique("t"), port=0)
     async with whole_system(settings, clock=clock, with_screens=False) as running:
         yield running
+        # Leave a shared server as we found it: drop this test's stream and schema.
+        try:
+            await running.bus.js.delete_stream(settings.stream)
+        except Exception:  # noqa: BLE001 - a test may have deleted it already
+            pass
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{settings.db_schema}" CASCADE')
+    finally:
+        await conn.close()
 
 
 @pytest.fixture
