@@ -73,6 +73,7 @@ class Bus:
             name=self.settings.stream, subjects=[events_wildcard(self.prefix, "*")],
             storage=api.StorageType.FILE, retention=api.RetentionPolicy.LIMITS,
             max_age=STREAM_MAX_AGE_S, duplicate_window=DUPLICATE_WINDOW_S,
+            num_replicas=self.settings.stream_replicas,
         )
         try:
             await self.js.add_stream(config)

@@ -26,6 +26,7 @@ class Settings:
     port: int = 8080
     request_timeout_s: float = 5.0
     public_url: str | None = None        # how phones reach /t/{ticket}; default http://host:port
+    stream_replicas: int = 1             # 3 on a NATS cluster
 
     @property
     def stream(self) -> str:
@@ -37,9 +38,10 @@ class Settings:
         try:
             port = int(env.get("MOTCUA_PORT", "8080"))
             timeout = float(env.get("MOTCUA_REQUEST_TIMEOUT_S", "5"))
+            replicas = int(env.get("MOTCUA_STREAM_REPLICAS", "1"))
         except ValueError as exc:
             raise ConfigError(
-                f"MOTCUA_PORT / MOTCUA_REQUEST_TIMEOUT_S phải là số ({exc}) / must be numbers"
+                f"MOTCUA_PORT / MOTCUA_REQUEST_TIMEOUT_S / MOTCUA_STREAM_REPLICAS phải là số ({exc}) / must be numbers"
             ) from exc
         settings = cls(
             nats_url=env.get("NATS_URL") or None,
@@ -51,6 +53,7 @@ class Settings:
             port=port,
             request_timeout_s=timeout,
             public_url=env.get("MOTCUA_PUBLIC_URL") or None,
+            stream_replicas=replicas,
         )
         settings = replace(settings, **overrides)  # type: ignore[arg-type]
         settings.validate()
@@ -65,5 +68,7 @@ class Settings:
                 )
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"MOTCUA_PORT={self.port} phải từ 0 đến 65535 / must be 0-65535")
+        if self.stream_replicas not in (1, 3, 5):
+            raise ConfigError("MOTCUA_STREAM_REPLICAS phải là 1, 3 hoặc 5 / must be 1, 3 or 5")
         if self.request_timeout_s <= 0:
             raise ConfigError("MOTCUA_REQUEST_TIMEOUT_S phải lớn hơn 0 / must be positive")
