@@ -21,15 +21,20 @@ Publish = Callable[[str, bytes, str], Awaitable[None]]
 async def append(conn: asyncpg.Connection, prefix: str, events: Iterable[Event]) -> None:
     """Write events in the caller's transaction; NOTIFY wakes relays in other processes on commit."""
     rows = [
-        (event.event_id, event_subject(prefix, event), {**asdict(event), "type": event.type})
+        (event.event_id, event_subject(prefix, event), json.dumps({**asdict(event), "type": event.type},
+                                                                  ensure_ascii=False))
         for event in events
     ]
     if not rows:
         return
-    await conn.executemany(
-        "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)", rows
+    ids, subjects, payloads = zip(*rows)
+    # One round trip: the rows, and a NOTIFY delivered to listening relays when the transaction commits.
+    await conn.execute(
+        "WITH written AS (INSERT INTO outbox (event_id, subject, payload)"
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]::jsonb[]) RETURNING 1)"
+        f" SELECT pg_notify('{NOTIFY_CHANNEL}', count(*)::text) FROM written",
+        list(ids), list(subjects), list(payloads),
     )
-    await conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
 class OutboxRelay:

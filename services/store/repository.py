@@ -253,32 +253,29 @@ async def candidates(conn: asyncpg.Connection, office: str, services: tuple[str,
     ]
 
 
-async def count_ahead(conn: asyncpg.Connection, t: Ticket) -> int:
-    """Waiting tickets likely served before `t`: same service, earlier; priority ones jump normal ones."""
-    return await conn.fetchval(
-        "SELECT count(*) FROM tickets WHERE office_id = $1 AND service_code = $2 AND status = 'waiting'"
-        " AND id <> $3 AND (CASE WHEN $4 THEN priority IS NOT NULL AND queued_at <= $5"
-        " ELSE priority IS NOT NULL OR queued_at <= $5 END)",
-        t.office, t.service, uuid.UUID(t.id), t.priority is not None, t.queued_at,
+@dataclass(frozen=True)
+class PositionFacts:
+    ahead: int
+    open_counters: int
+    recent_durations_s: list[float]
+
+
+async def position_facts(conn: asyncpg.Connection, office: str, service: str, ticket_id: str,
+                         is_priority: bool, queued_at: datetime, since: datetime) -> PositionFacts:
+    """In one round trip: waiting tickets likely served before this one (same service, earlier;
+    priority ones before normal ones), open counters for the service, recent service durations."""
+    row = await conn.fetchrow(
+        "SELECT (SELECT count(*) FROM tickets WHERE office_id = $1 AND service_code = $2"
+        "        AND status = 'waiting' AND id <> $3 AND (CASE WHEN $4 THEN priority IS NOT NULL"
+        "        AND queued_at <= $5 ELSE priority IS NOT NULL OR queued_at <= $5 END)) AS ahead,"
+        " (SELECT count(*) FROM counters WHERE office_id = $1 AND active AND NOT paused"
+        "        AND $2 = ANY(services)) AS open_counters,"
+        " ARRAY(SELECT extract(epoch FROM finished_at - started_at)::float8 FROM tickets"
+        "       WHERE office_id = $1 AND service_code = $2 AND status = 'done' AND finished_at >= $6"
+        "       AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT 20) AS durations",
+        office, service, uuid.UUID(ticket_id), is_priority, queued_at, since,
     )
-
-
-async def recent_service_durations(conn: asyncpg.Connection, office: str, service: str,
-                                   since: datetime, limit: int = 20) -> list[float]:
-    rows = await conn.fetch(
-        "SELECT extract(epoch FROM finished_at - started_at)::float8 AS s FROM tickets"
-        " WHERE office_id = $1 AND service_code = $2 AND status = 'done' AND finished_at >= $3"
-        " AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT $4",
-        office, service, since, limit,
-    )
-    return [r["s"] for r in rows]
-
-
-async def open_counters_for(conn: asyncpg.Connection, office: str, service: str) -> int:
-    return await conn.fetchval(
-        "SELECT count(*) FROM counters WHERE office_id = $1 AND active AND NOT paused AND $2 = ANY(services)",
-        office, service,
-    )
+    return PositionFacts(row["ahead"], row["open_counters"], list(row["durations"]))
 
 
 async def waiting_tickets(conn: asyncpg.Connection, office: str, limit: int = 500) -> list[Ticket]:

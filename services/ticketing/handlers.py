@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
 
@@ -103,13 +104,11 @@ class Ticketing:
     async def _position(self, conn: asyncpg.Connection, t: Ticket, office_rules: OfficeRules) -> dict[str, int]:
         if t.status is not Status.WAITING:
             return {"waiting_ahead": 0, "estimated_wait_s": 0}
-        ahead = await repo.count_ahead(conn, t)
-        since = self._clock() - timedelta(hours=8)
-        durations = await repo.recent_service_durations(conn, t.office, t.service, since)
-        counters = await repo.open_counters_for(conn, t.office, t.service)
-        # A free open counter takes the first in line at once; everyone else waits for service times.
-        wait = estimate_wait_s(ahead, durations, counters, office_rules.default_service_s)
-        return {"waiting_ahead": ahead, "estimated_wait_s": wait}
+        facts = await repo.position_facts(conn, t.office, t.service, t.id, t.priority is not None, t.queued_at,
+                                          self._clock() - timedelta(hours=8))
+        wait = estimate_wait_s(facts.ahead, facts.recent_durations_s, facts.open_counters,
+                               office_rules.default_service_s)
+        return {"waiting_ahead": facts.ahead, "estimated_wait_s": wait}
 
     async def issue(self, cmd: m.IssueTicket) -> dict[str, Any]:
         check_id("văn phòng", "office", cmd.office)
@@ -136,15 +135,17 @@ class Ticketing:
             service, number_format = await repo.get_service(conn, cmd.office, cmd.service)
             now = self._clock()
             day = local_day(now, office_rules.tz)
-            seq = await repo.next_seq(conn, cmd.office, cmd.service, day)
-            ticket = Ticket(
+            draft = Ticket(
                 id=str(uuid.uuid4()), office=cmd.office, service=cmd.service, origin_service=cmd.service,
-                local_day=day, seq=seq, number=number_format.label(seq), priority=priority,
-                status=Status.WAITING, issued_at=now, queued_at=now,
+                local_day=day, seq=0, number="", priority=priority, status=Status.WAITING,
+                issued_at=now, queued_at=now,
             )
+            # Position first: the numbering row lock taken next is then held for as short as possible.
+            position = await self._position(conn, draft, office_rules)
+            seq = await repo.next_seq(conn, cmd.office, cmd.service, day)
+            ticket = replace(draft, seq=seq, number=number_format.label(seq))
             await repo.insert_ticket(conn, ticket, key)
-            view = {**ticket_view(ticket), **await self._position(conn, ticket, office_rules),
-                    "service_name": service["name"], "replayed": False}
+            view = {**ticket_view(ticket), **position, "service_name": service["name"], "replayed": False}
             return view, [m.TicketIssued(office=cmd.office, ticket=ticket_view(ticket))]
 
         return await self._run(work)
