@@ -5,6 +5,7 @@ UTF-8 JSON; `decode` validates types and raises InvalidMessage with a readable r
 """
 from __future__ import annotations
 
+import functools
 import json
 import types
 import typing
@@ -51,11 +52,16 @@ def _matches(value: Any, hint: Any) -> bool:
     return isinstance(value, base)
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)  # evaluates string annotations: once per class
+
+
 def from_mapping(cls: type[M], data: Any) -> M:
     """Build message `cls` from a decoded JSON object, checking every field's type."""
     if not isinstance(data, dict):
         raise InvalidMessage(f"{cls.__name__}: expected a JSON object, got {type(data).__name__}")
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     values: dict[str, Any] = {}
     for f in fields(cls):  # type: ignore[arg-type]
         if f.name in data:

@@ -157,3 +157,23 @@ async def test_health_is_503_when_the_ticketing_service_is_gone(infra, system: R
             assert r.status == 503
             body = await r.json()
     assert body["nats"] is True and body["database"] is False
+
+
+async def test_offices_are_isolated(system: Running, http: aiohttp.ClientSession, office: str) -> None:
+    from services import messages as m
+    from tests.conftest import unique
+    from tests.integration.conftest import OFFICE_SPEC
+
+    other = unique("o")
+    await system.bus.request(m.ConfigureOffice(office=other, **OFFICE_SPEC))
+    mine = [await issue(http, office) for _ in range(3)]
+    theirs = await issue(http, other)
+    assert theirs["number"] == "HT-001" and [t["number"] for t in mine] == ["HT-001", "HT-002", "HT-003"]
+    async with http.post(f"/api/offices/{other}/counters/2/next") as r:
+        assert (await r.json())["ticket"]["id"] == theirs["id"]
+    async with http.post(f"/api/offices/{other}/counters/2/next", json={"complete_current": True}) as r:
+        assert r.status == 404  # office A's waiting citizens are not office B's
+    async with http.post(f"/api/offices/{other}/counters/1/call", json={"ticket_id": mine[0]["id"]}) as r:
+        assert r.status == 404
+    async with http.get(f"/api/offices/{office}/queue") as r:
+        assert len((await r.json())["waiting"]) == 3
