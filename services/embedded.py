@@ -104,10 +104,10 @@ class EmbeddedNats:
 
 
 class EmbeddedPostgres:
-    def __init__(self, home: Path, host: str = "127.0.0.1") -> None:
+    def __init__(self, home: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         self.data = (home / "postgres").resolve()
         self.host = host
-        self.port = 0
+        self.port = port  # 0: a free port at each start
         self.process: subprocess.Popen[bytes] | None = None
         self.user: str | None = None
 
@@ -181,7 +181,7 @@ class EmbeddedPostgres:
         stale = self.data / "postmaster.pid"
         if stale.exists():
             self._clear_stale_pid(stale)
-        self.port = free_port(self.host)
+        self.port = self.port or free_port(self.host)
         self.process = subprocess.Popen(
             [self._bin("postgres"), "-D", str(self.data), "-h", self.host, "-p", str(self.port), "-k", "",
              "-c", "max_connections=200"],

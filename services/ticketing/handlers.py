@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Work = Callable[[asyncpg.Connection], Awaitable[tuple[Any, list[m.Event]]]]
 
+_DATABASE_DOWN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                  asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError)
 _RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError, asyncpg.UniqueViolationError)
 
 
@@ -47,7 +49,14 @@ class Ticketing:
         }
 
     async def execute(self, command: m.Command) -> Any:
-        return await self._routes[type(command)](command)
+        try:
+            return await self._routes[type(command)](command)
+        except _DATABASE_DOWN as exc:
+            log.warning("database unavailable: %s", exc)
+            raise m.ServiceError(
+                "unavailable", "Cơ sở dữ liệu tạm thời không truy cập được; vui lòng thử lại sau giây lát",
+                "The database is unreachable for the moment; please try again shortly",
+            ) from exc
 
     async def _run(self, work: Work) -> Any:
         """Run `work` in a transaction with its events; retry the rare lost race."""

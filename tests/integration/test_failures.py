@@ -1,0 +1,48 @@
+"""Failure: the database goes away and comes back; nothing is lost, people get a clear answer."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+import aiohttp
+
+from services.config import Settings
+from services.embedded import EmbeddedPostgres, free_port
+from services.system import whole_system
+from tests.conftest import unique
+
+
+async def test_database_outage_gives_503_then_recovers(infra: Settings, tmp_path: Path) -> None:
+    postgres = EmbeddedPostgres(tmp_path / "own-db", port=free_port())
+    url = await asyncio.to_thread(postgres.start)
+    settings = replace(infra, database_url=url, port=0, subject_prefix=unique("fail"), db_schema="motcua")
+    try:
+        async with whole_system(settings, demo=True, with_screens=False) as running, \
+                aiohttp.ClientSession(running.base_url) as http:
+            async with http.post("/api/offices/demo/tickets", json={"service": "HT"}) as r:
+                assert r.status == 201
+                before = await r.json()
+
+            await asyncio.to_thread(postgres.stop)
+            async with http.post("/api/offices/demo/tickets", json={"service": "HT"}) as r:
+                assert r.status == 503
+                error = (await r.json())["error"]
+            assert error["code"] == "unavailable" and "Cơ sở dữ liệu" in error["message"]
+            async with http.get("/healthz") as r:
+                assert r.status == 503 and (await r.json())["database"] is False
+
+            await asyncio.to_thread(postgres.start)  # same port, same data
+            for _ in range(50):
+                async with http.post("/api/offices/demo/tickets", json={"service": "HT"}) as r:
+                    if r.status == 201:
+                        after = await r.json()
+                        break
+                await asyncio.sleep(0.2)
+            else:
+                raise AssertionError("ticketing did not recover after the database came back")
+            assert (before["number"], after["number"]) == ("HT-001", "HT-002")
+            async with http.get("/healthz") as r:
+                assert r.status == 200
+    finally:
+        await asyncio.to_thread(postgres.stop)
