@@ -34,3 +34,9 @@ async def infra(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Setti
     base = Settings.from_env(os.environ, home=tmp_path_factory.mktemp("motcua-home"))
     async with embedded_defaults(base) as settings:
         yield settings
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API leaves an event loop running in the process,
+    which would break the asyncio tests collected after it."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))
