@@ -93,12 +93,7 @@ async def board(request: web.Request) -> web.Response:
 
 async def events(request: web.Request) -> web.StreamResponse:
     """The office's queue snapshot, then every event, as Server-Sent Events (heartbeat comments when quiet)."""
-    try:
-        return await sse_response(request, request.app[HUB], request.app[BUS], request.match_info["office"])
-    except ConnectionResetError:
-        # The board went away (closed, network cut) and the next heartbeat found out: nothing left to say.
-        # aiohttp sees the connection error while finishing this answer and only logs the access.
-        return web.Response(status=204)
+    return await sse_response(request, request.app[HUB], request.app[BUS], request.match_info["office"])
 
 
 # ------------------------------------------------------------ sound

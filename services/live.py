@@ -20,7 +20,7 @@ from services.bus import Bus
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_S = 15.0
+HEARTBEAT_S = 5.0  # also how soon a vanished client is noticed
 CLIENT_BUFFER = 256
 
 
@@ -85,17 +85,24 @@ async def sse_response(request: web.Request, hub: LiveHub, bus: Bus, office: str
             return web.json_response({"error": exc.as_dict()}, status=status,
                                      dumps=lambda v: json.dumps(v, ensure_ascii=False))
         await response.prepare(request)
-        await response.write(b"retry: 2000\n\n" + _sse("snapshot", snapshot))
-        while True:
-            try:
-                async with asyncio.timeout(HEARTBEAT_S):  # not wait_for: see store/outbox.py
-                    event = await queue.get()
-            except TimeoutError:
-                await response.write(b": heartbeat\n\n")
-                continue
-            if event is None:
-                snapshot = await bus.request(m.GetQueue(office=office))
-                await response.write(_sse("snapshot", snapshot))
-            else:
-                await response.write(_sse(event.type, {**asdict(event), "type": event.type}))
+        try:
+            await _stream(response, queue, bus, office, snapshot)
+        except ConnectionResetError:
+            pass  # the screen went away (closed, reloaded, network cut): it will reconnect by itself
     return response
+
+
+async def _stream(response: web.StreamResponse, queue: asyncio.Queue[m.Event | None], bus: Bus, office: str,
+                  snapshot: Any) -> None:
+    await response.write(b"retry: 2000\n\n" + _sse("snapshot", snapshot))
+    while True:
+        try:
+            async with asyncio.timeout(HEARTBEAT_S):  # not wait_for: see store/outbox.py
+                event = await queue.get()
+        except TimeoutError:
+            await response.write(b": heartbeat\n\n")
+            continue
+        if event is None:
+            await response.write(_sse("snapshot", await bus.request(m.GetQueue(office=office))))
+        else:
+            await response.write(_sse(event.type, {**asdict(event), "type": event.type}))

@@ -73,7 +73,8 @@ async def bus_connection(settings: Settings, name: str) -> AsyncIterator[Bus]:
 @contextlib.asynccontextmanager
 async def web_server(app: web.Application, host: str, port: int) -> AsyncIterator[int]:
     """Serve `app`; yields the bound port (useful with port 0)."""
-    runner = web.AppRunner(app, access_log=None)
+    # Screens keep event streams open; they reconnect by themselves, so do not wait long for them.
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=3.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
