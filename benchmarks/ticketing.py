@@ -14,7 +14,6 @@ import statistics
 import tempfile
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
