@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from aiohttp import web
@@ -11,7 +10,7 @@ from kiosk import pages
 from kiosk.views import TICKET_ID
 from services import messages as m
 from services.bus import Bus
-from services.live import HEARTBEAT_S, LiveHub
+from services.live import HEARTBEAT_S, LiveHub, event_stream, sse_event
 
 BUS = web.AppKey("phone_bus", Bus)
 HUB = web.AppKey("phone_hub", LiveHub)
@@ -54,10 +53,6 @@ async def phone_page(request: web.Request) -> web.Response:
                         js=pages.asset(request, "static", "phone.js"))
 
 
-def _sse(event: str, data: Any) -> bytes:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
-
-
 async def phone_events(request: web.Request) -> web.StreamResponse:
     """This ticket only, live: its state and place in line after every change in its office.
 
@@ -66,31 +61,38 @@ async def phone_events(request: web.Request) -> web.StreamResponse:
     delayed, and the stream ends once the ticket is finished."""
     ticket = await _ticket(request)
     bus, hub = request.app[BUS], request.app[HUB]
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream; charset=utf-8",
-                                           "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response = event_stream()
     async with hub.listen(ticket["office"]) as events:
         try:
             ticket = await bus.request(m.GetTicket(ticket_id=ticket["id"]))   # subscribed: nothing missed now
         except m.ServiceError as exc:
             raise web.HTTPServiceUnavailable(text=exc.message) from exc
         await response.prepare(request)
-        await response.write(b"retry: 2000\n\n" + _sse("ticket", ticket))
-        while ticket["status"] not in FINAL:
-            try:
-                async with asyncio.timeout(HEARTBEAT_S):
-                    event = await events.get()
-            except TimeoutError:
-                await response.write(b": heartbeat\n\n")
-                continue
-            if event is not None and (event.ticket or {}).get("id") != ticket["id"]:
-                await asyncio.sleep(COALESCE_S)
-            while not events.empty():
-                events.get_nowait()
-            try:
-                fresh = await bus.request(m.GetTicket(ticket_id=ticket["id"]))
-            except m.ServiceError:
-                continue                     # the page polls as well; the next event retries
-            if fresh != ticket:
-                ticket = fresh
-                await response.write(_sse("ticket", ticket))
+        try:
+            await _follow(response, events, bus, ticket)
+        except ConnectionResetError:
+            pass  # the phone closed the page or lost its network; it reconnects by itself
     return response
+
+
+async def _follow(response: web.StreamResponse, events: asyncio.Queue[m.Event | None], bus: Bus,
+                  ticket: dict[str, Any]) -> None:
+    await response.write(b"retry: 2000\n\n" + sse_event("ticket", ticket))
+    while ticket["status"] not in FINAL:
+        try:
+            async with asyncio.timeout(HEARTBEAT_S):
+                event = await events.get()
+        except TimeoutError:
+            await response.write(b": heartbeat\n\n")
+            continue
+        if event is not None and (event.ticket or {}).get("id") != ticket["id"]:
+            await asyncio.sleep(COALESCE_S)
+        while not events.empty():
+            events.get_nowait()
+        try:
+            fresh = await bus.request(m.GetTicket(ticket_id=ticket["id"]))
+        except m.ServiceError:
+            continue                     # the page polls as well; the next event retries
+        if fresh != ticket:
+            ticket = fresh
+            await response.write(sse_event("ticket", ticket))

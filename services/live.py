@@ -65,17 +65,21 @@ class LiveHub:
         self._subscriptions.clear()
 
 
-def _sse(event: str, data: Any) -> bytes:
+def event_stream() -> web.StreamResponse:
+    """A Server-Sent Events response, not yet prepared."""
+    return web.StreamResponse(headers={
+        "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no",
+    })
+
+
+def sse_event(event: str, data: Any) -> bytes:
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return f"event: {event}\ndata: {payload}\n\n".encode()
 
 
 async def sse_response(request: web.Request, hub: LiveHub, bus: Bus, office: str) -> web.StreamResponse:
     """Stream `snapshot` then live events of `office` until the client goes away."""
-    response = web.StreamResponse(headers={
-        "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache",
-        "X-Accel-Buffering": "no",
-    })
+    response = event_stream()
     async with hub.listen(office) as queue:
         # Subscribed before the snapshot: nothing between the two is missed (a repeat is harmless).
         try:
@@ -94,7 +98,7 @@ async def sse_response(request: web.Request, hub: LiveHub, bus: Bus, office: str
 
 async def _stream(response: web.StreamResponse, queue: asyncio.Queue[m.Event | None], bus: Bus, office: str,
                   snapshot: Any) -> None:
-    await response.write(b"retry: 2000\n\n" + _sse("snapshot", snapshot))
+    await response.write(b"retry: 2000\n\n" + sse_event("snapshot", snapshot))
     while True:
         try:
             async with asyncio.timeout(HEARTBEAT_S):  # not wait_for: see store/outbox.py
@@ -103,6 +107,6 @@ async def _stream(response: web.StreamResponse, queue: asyncio.Queue[m.Event | N
             await response.write(b": heartbeat\n\n")
             continue
         if event is None:
-            await response.write(_sse("snapshot", await bus.request(m.GetQueue(office=office))))
+            await response.write(sse_event("snapshot", await bus.request(m.GetQueue(office=office))))
         else:
-            await response.write(_sse(event.type, {**asdict(event), "type": event.type}))
+            await response.write(sse_event(event.type, {**asdict(event), "type": event.type}))

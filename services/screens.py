@@ -22,8 +22,7 @@ def add_screens(app: web.Application, bus: Bus) -> None:
         await hub.close()
 
     app.on_cleanup.append(close_hub)
-    for prefix, module, factory in (("/kiosk", kiosk, "init_app"), ("/counter", counter, "init_app"),
-                                    ("/display", display, "init_app"), ("/t", kiosk, "init_phone_app")):
-        make = getattr(module, factory, None)
-        if make is not None:  # a screen package not built yet is simply not mounted
-            app.add_subapp(prefix, make(bus, hub))
+    app.add_subapp("/kiosk", kiosk.init_app(bus, hub))
+    app.add_subapp("/counter", counter.init_app(bus, hub))
+    app.add_subapp("/display", display.init_app(bus, hub))
+    app.add_subapp("/t", kiosk.init_phone_app(bus, hub))
