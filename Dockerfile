@@ -7,7 +7,9 @@ COPY services services
 COPY kiosk kiosk
 COPY counter counter
 COPY display display
-RUN pip install --no-cache-dir .
+# Face recognition without compiling dlib: the prebuilt dlib-bin, then face_recognition without its `dlib` pin.
+RUN pip install --no-cache-dir '.[faces]' \
+ && pip install --no-cache-dir --no-deps face_recognition face_recognition_models
 USER nobody
 ENV MOTCUA_HOST=0.0.0.0
 ENTRYPOINT ["motcua"]

@@ -21,6 +21,7 @@ import asyncpg
 
 from services import messages as m
 from services.config import Settings
+from services.domain.access import SYSTEM
 from services.system import embedded_defaults, whole_system
 
 
@@ -61,7 +62,7 @@ async def main(n: int, clients: int) -> None:
     base = Settings.from_env(os.environ, home=home, port=0, db_schema=f"bench_{uuid.uuid4().hex[:8]}",
                              subject_prefix=f"bench{uuid.uuid4().hex[:8]}")
     async with embedded_defaults(base) as infra, whole_system(infra, with_screens=False) as running:
-        bus = running.bus
+        bus = running.system_bus
         # ---- floors
         async def respond(msg) -> None:  # type: ignore[no-untyped-def]
             await msg.respond(b"ok")
@@ -83,24 +84,44 @@ async def main(n: int, clients: int) -> None:
         await pool.close()
 
         # ---- ours
-        office = "bench"
+        office, actor = "bench", SYSTEM.as_dict()
         await bus.request(m.ConfigureOffice(
-            office=office, name="Văn phòng đo hiệu năng",
+            office=office, name="Văn phòng đo hiệu năng", actor=actor,
+            settings={"opening_time": "00:00", "closing_time": "23:59"},
             services=[{"code": "HT", "name": "Hộ tịch"}, {"code": "CT", "name": "Chứng thực"}],
             counters=[{"id": str(i), "services": ["HT", "CT"]} for i in range(1, clients + 1)],
         ))
-        issue = await timed(n, lambda i: bus.request(m.IssueTicket(office=office, service="HT")))
-        call = await timed(n, lambda i: bus.request(m.CallNext(office=office, counter="1", complete_current=True)))
-        async with aiohttp.ClientSession(running.base_url, connector=aiohttp.TCPConnector(limit=clients)) as http:
+        issue = await timed(n, lambda i: bus.request(m.IssueTicket(office=office, service="HT", actor=actor)))
+        current: dict[str, str] = {}
+
+        async def call_next(counter: str) -> None:
+            done = current.get(counter)
+            reply = await bus.request(m.CallNext(office=office, counter=counter, complete=done, actor=actor))
+            if reply["ticket"]:
+                current[counter] = reply["ticket"]["id"]
+
+        call = await timed(n, lambda i: call_next("1"))
+        await bus.request(m.CreateUser(username="bench", password="mật khẩu đo hiệu năng", role="admin",
+                                       actor=actor))
+        reply = await bus.request(m.Login(username="bench", password="mật khẩu đo hiệu năng"))
+        headers = {"Authorization": f"Bearer {reply['token']}"}
+        async with aiohttp.ClientSession(running.base_url, connector=aiohttp.TCPConnector(limit=clients),
+                                         headers=headers) as http:
             async def post_ticket(i: int) -> None:
                 async with http.post(f"/api/offices/{office}/tickets", json={"service": "CT"}) as r:
                     assert r.status == 201
             http_rate = await throughput(n, clients, post_ticket)
 
             async def next_call(i: int) -> None:
-                async with http.post(f"/api/offices/{office}/counters/{i % clients + 1}/next",
-                                     json={"complete_current": True}) as r:
-                    assert r.status in (200, 404)
+                counter = str(i % clients + 1)
+                body = {"complete": current[counter]} if counter in current else {}
+                async with http.post(f"/api/offices/{office}/counters/{counter}/next", json=body) as r:
+                    assert r.status in (200, 404, 409)
+                    ticket = (await r.json()).get("ticket") if r.status == 200 else None
+                    if ticket:
+                        current[counter] = ticket["id"]
+                    elif r.status == 200:
+                        current.pop(counter, None)
             next_rate = await throughput(n, clients, next_call)
 
         print(f"motcua ticketing benchmark: n={n}, {clients} concurrent clients, {os.cpu_count()} cores")

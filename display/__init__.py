@@ -10,7 +10,7 @@ Routes (mounted at /display):
     GET /display/chime.wav                 the two-tone chime played before each call
     GET /display/static/...                board.css and the scripts (no CDN, no build step)
 The audio cache lives in $MOTCUA_HOME/cache/announce (a temporary folder if that is not writable).
-Speech settings: see display/announce.py (MOTCUA_SPEECH_STYLE, MOTCUA_ESPEAK_VOICE, MOTCUA_ESPEAK_SPEED).
+Speech settings (MOTCUA_SPEECH_STYLE, MOTCUA_ESPEAK_VOICE, MOTCUA_ESPEAK_SPEED) come from services.config.
 """
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ from pathlib import Path
 from aiohttp import web
 
 from display import views
-from display.announce import parse_style
 from display.audio import SpeechRenderer
-from kiosk import pages
 from services.bus import Bus
+from services.domain.speech import DEFAULT_STYLE
 from services.live import LiveHub
+from services.screens import pages
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -50,24 +50,15 @@ def cache_dir(bus: Bus) -> Path:
     return folder
 
 
-def _speed() -> int:
-    raw = os.environ.get("MOTCUA_ESPEAK_SPEED", "").strip()
-    if not raw:
-        return 145
-    if not raw.isdigit() or not 80 <= int(raw) <= 450:
-        raise ValueError(f"MOTCUA_ESPEAK_SPEED={raw!r} phải là số từ 80 đến 450 (từ/phút) / "
-                         "must be a number of words per minute from 80 to 450")
-    return int(raw)
-
-
 def init_app(bus: Bus, hub: LiveHub, *, speech: SpeechRenderer | None = None) -> web.Application:
     app = web.Application()
     app[views.BUS] = bus
     app[views.HUB] = hub
     app[views.OFFICES] = {}
-    app[views.STYLE] = parse_style(os.environ.get("MOTCUA_SPEECH_STYLE"))
+    settings = bus.settings          # read and checked by services.config before anything started
+    app[views.STYLE] = getattr(settings, "speech_style", DEFAULT_STYLE)
     app[views.SPEECH] = speech or SpeechRenderer(
-        cache_dir(bus), voice=os.environ.get("MOTCUA_ESPEAK_VOICE", "vi") or "vi", speed=_speed(),
+        cache_dir(bus), voice=getattr(settings, "espeak_voice", "vi"), speed=getattr(settings, "espeak_speed", 145),
     )
     pages.add_static_routes(app, STATIC)
     r = app.router

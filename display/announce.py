@@ -13,7 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from services.device_settings import parse_style
 from services.domain.speech import DEFAULT_STYLE, SpeechStyle, announcement, announcement_display
+
+__all__ = ["BadInput", "Call", "make_call", "parse_counter", "parse_style", "parse_ticket"]
 
 #: A printed ticket number: `PREFIX-NNN` (prefix 1–6 upper-case letters, digits or Đ) or plain digits.
 TICKET_PATTERN = re.compile(r"^(?:[A-Z0-9Đ]{1,6}-)?[0-9]{1,9}$")
@@ -25,20 +28,6 @@ class BadInput(ValueError):
     def __init__(self, message: str, message_en: str) -> None:
         super().__init__(message_en)
         self.message, self.message_en = message, message_en
-
-
-def parse_style(raw: str | None) -> SpeechStyle:
-    """"zero_tens=lẻ,four=tư" -> SpeechStyle; empty -> the default (northern) style."""
-    if not raw or not raw.strip():
-        return DEFAULT_STYLE
-    pairs: dict[str, str] = {}
-    for part in raw.split(","):
-        name, sep, value = part.partition("=")
-        if not sep:
-            raise ValueError(f"MOTCUA_SPEECH_STYLE: '{part.strip()}' không có dạng khoá=giá trị / "
-                             f"'{part.strip()}' is not key=value")
-        pairs[name.strip()] = value
-    return SpeechStyle.from_mapping(pairs)
 
 
 def parse_ticket(raw: str | None) -> str:

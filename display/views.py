@@ -4,7 +4,6 @@ Everything comes over NATS (`bus.request`) or from this package's files: never t
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -13,11 +12,14 @@ from aiohttp import web
 
 from display import announce
 from display.audio import SpeechFailed, SpeechRenderer, SpeechUnavailable, chime_wav
-from kiosk import pages
 from services import messages as m
+from services.api.auth import public, requires
+from services.api.responses import error_response, json_response
 from services.bus import Bus
+from services.domain.access import Right
 from services.domain.speech import SpeechStyle
 from services.live import LiveHub, sse_response
+from services.screens import pages
 
 BUS = web.AppKey("display_bus", Bus)
 HUB = web.AppKey("display_hub", LiveHub)
@@ -29,15 +31,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 OFFICE_TTL_S = 30.0
 OPTIONS = {"layout": ("auto", "landscape", "portrait"), "sound": ("auto", "on", "off"),
            "voice": ("auto", "browser", "server", "off"), "lang": ("", "vi", "en")}
-
-
-def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response(data, status=status, headers=headers,
-                             dumps=lambda v: json.dumps(v, ensure_ascii=False))
-
-
-def _error(status: int, code: str, message: str, message_en: str) -> web.Response:
-    return _json({"error": {"code": code, "message": message, "message_en": message_en}}, status=status)
 
 
 async def office_config(app: web.Application, office: str) -> dict[str, Any]:
@@ -69,6 +62,7 @@ def _options(request: web.Request) -> dict[str, Any]:
 
 # ------------------------------------------------------------ the page and its stream
 
+@public
 async def board(request: web.Request) -> web.Response:
     office_id = request.match_info["office"]
     office = await pages.load_office(request, request.app[BUS], office_id)
@@ -85,19 +79,22 @@ async def board(request: web.Request) -> web.Response:
             "chime": str(router["chime"].url_for()),
         },
     }
-    scripts = "".join(f'<script src="{pages.asset(request, "static", name)}" defer></script>'
-                      for name in ("clock.js", "stream.js", "announcer.js", "sound.js", "board.js"))
+    sources = [pages.asset(request, "static", "clock.js"), pages.asset(request, "common", "stream.js")]
+    sources += [pages.asset(request, "static", name) for name in ("announcer.js", "sound.js", "fit.js", "board.js")]
+    scripts = "".join(f'<script src="{src}" defer></script>' for src in sources)
     return pages.render(request, TEMPLATES / "board.html", config=config, raw={"scripts": scripts},
                         office_name=office["name"], css=pages.asset(request, "static", "board.css"))
 
 
+@requires(Right.READ_BOARD)
 async def events(request: web.Request) -> web.StreamResponse:
     """The office's queue snapshot, then every event, as Server-Sent Events (heartbeat comments when quiet)."""
-    return await sse_response(request, request.app[HUB], request.app[BUS], request.match_info["office"])
+    return await sse_response(request, request.app[HUB], request.match_info["office"], audience="public")
 
 
 # ------------------------------------------------------------ sound
 
+@public
 async def chime(request: web.Request) -> web.Response:
     return web.Response(body=chime_wav(), content_type="audio/wav",
                         headers={"Cache-Control": "public, max-age=86400"})
@@ -109,15 +106,16 @@ async def _call(request: web.Request) -> announce.Call | web.Response:
         office = await office_config(request.app, office_id)
     except m.ServiceError as exc:
         if exc.code in ("not_found", "invalid"):
-            return _error(404, "not_found", f"Không có văn phòng “{office_id}”", f"No office “{office_id}”")
-        return _error(503, exc.code, exc.message, exc.message_en)
+            return error_response("not_found", f"Không có văn phòng “{office_id}”", f"No office “{office_id}”", 404)
+        return error_response(exc.code, exc.message, exc.message_en, 503)
     try:
         return announce.make_call(request.query.get("ticket"), request.query.get("counter"), office,
                                   request.app[STYLE])
     except announce.BadInput as exc:
-        return _error(400, "invalid", exc.message, exc.message_en)
+        return error_response("invalid", exc.message, exc.message_en, 400)
 
 
+@requires(Right.READ_BOARD)
 async def announcement(request: web.Request) -> web.Response:
     """What to say for a call: {text (spoken), display (written), audio (WAV url), ...}."""
     call = await _call(request)
@@ -126,10 +124,11 @@ async def announcement(request: web.Request) -> web.Response:
     audio = request.app.router["announce_wav"].url_for(office=request.match_info["office"]).with_query(
         ticket=call.ticket, counter=call.counter)
     speech = request.app[SPEECH]
-    return _json({**call.as_dict(), "audio": str(audio), "audio_available": speech.available},
-                 headers={"Cache-Control": "no-store"})
+    return json_response({**call.as_dict(), "audio": str(audio), "audio_available": speech.available},
+                         headers={"Cache-Control": "no-store"})
 
 
+@requires(Right.READ_BOARD)
 async def announcement_wav(request: web.Request) -> web.StreamResponse:
     """The spoken call as WAV, rendered offline by espeak-ng (cached on disk)."""
     call = await _call(request)
@@ -139,11 +138,11 @@ async def announcement_wav(request: web.Request) -> web.StreamResponse:
     try:
         path = await speech.render(call.text)
     except SpeechUnavailable:
-        return _error(503, "tts_unavailable",
+        return error_response("tts_unavailable",
                       "Máy chủ chưa cài espeak-ng (giọng tiếng Việt); hãy cài gói espeak-ng "
                       "hoặc dùng trình duyệt có giọng vi-VN",
                       "espeak-ng (Vietnamese voice) is not installed on the server; install the espeak-ng "
-                      "package or use a browser with a vi-VN voice")
+                      "package or use a browser with a vi-VN voice", status=503)
     except SpeechFailed as exc:
-        return _error(500, "tts_failed", f"Không tạo được âm thanh: {exc}", f"Could not render the audio: {exc}")
+        return error_response("tts_failed", f"Không tạo được âm thanh: {exc}", f"Could not render the audio: {exc}", 500)
     return web.FileResponse(path, headers={"Content-Type": "audio/wav", "Cache-Control": "public, max-age=3600"})

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
+import json
 import logging
+import time
 from typing import Any, Awaitable, Callable
 
 import nats
@@ -12,10 +16,11 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import api
 
+from services import deadlines
 from services.config import Settings
 from services.domain.errors import DomainError
 from services.messages import (
-    COMMANDS, Command, Event, InvalidMessage, ServiceError, command_subject, decode, encode,
+    Command, Event, InvalidMessage, ServiceError, command_subject, commands_of, decode, encode,
     event_from_subject, events_wildcard, parse_reply, reply_error, reply_ok,
 )
 
@@ -23,6 +28,12 @@ log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[Command], Awaitable[Any]]
 EventHandler = Callable[[Event], Awaitable[None]]
+
+_SERVICE_VI = {"ticketing": "cấp số", "accounts": "tài khoản", "identity": "nhận diện", "payment": "thanh toán",
+               "feedback": "đánh giá", "stats": "thống kê"}
+
+PART_HEADER = "Motcua-Part"
+PART_BYTES = 512 * 1024
 
 STREAM_MAX_AGE_S = 400 * 24 * 3600   # events are the history reports are rebuilt from
 DUPLICATE_WINDOW_S = 600             # a relay re-publishing after a crash is deduplicated
@@ -34,6 +45,25 @@ class Bus:
         self.js = nc.jetstream()
         self.settings = settings
         self.prefix = settings.subject_prefix
+        self._reconnect_listeners: list[Callable[[], None]] = []
+        self._inflight: set[asyncio.Future[Any]] = set()
+
+    def _disconnected(self) -> None:
+        """The connection dropped: requests waiting for a reply will not get one; end them now (503), rather
+        than after their whole timeout."""
+        for request in list(self._inflight):
+            request.cancel()
+
+    def on_reconnect(self, listener: Callable[[], None]) -> None:
+        """Call `listener` each time the connection comes back (broadcasts sent meanwhile were lost)."""
+        self._reconnect_listeners.append(listener)
+
+    def _reconnected(self) -> None:
+        for listener in self._reconnect_listeners:
+            try:
+                listener()
+            except Exception:  # noqa: BLE001 - one listener must not stop the others
+                log.exception("reconnect listener failed")
 
     @classmethod
     async def connect(cls, settings: Settings, name: str) -> "Bus":
@@ -46,13 +76,26 @@ class Bus:
         async def on_disconnect() -> None:
             if not (nc.is_closed or nc.is_draining):
                 log.warning("nats %s: disconnected, reconnecting", name)
+            if bus is not None:
+                bus._disconnected()
 
+        async def on_reconnect() -> None:
+            log.info("nats %s: reconnected", name)
+            if bus is not None:
+                bus._reconnected()
+
+        bus: Bus | None = None
         nc = Client()
+        user, password = settings.nats_credentials(name)
         await nc.connect(
             settings.nats_url, name=f"motcua-{name}", max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-            connect_timeout=5, error_cb=on_error, disconnected_cb=on_disconnect,
+            connect_timeout=5, error_cb=on_error, disconnected_cb=on_disconnect, reconnected_cb=on_reconnect,
+            user=user, password=password,
+            # Each service's replies arrive under its own inbox prefix, which its NATS permissions allow.
+            inbox_prefix=f"_INBOX.{user}".encode() if user else b"_INBOX",
         )
-        return cls(nc, settings)
+        bus = cls(nc, settings)
+        return bus
 
     @property
     def connected(self) -> bool:
@@ -83,21 +126,49 @@ class Bus:
     # ------------------------------------------------------------ request/reply
 
     async def request(self, command: Command, timeout: float | None = None) -> Any:
-        """Send a command; return the reply's data or raise ServiceError."""
-        try:
-            msg = await self.nc.request(
-                command_subject(self.prefix, command), encode(command),
-                timeout=timeout or self.settings.request_timeout_s,
+        """Send a command to its service; return the reply's data or raise ServiceError."""
+        wait = timeout or self.settings.request_timeout_s
+        if not self.nc.is_connected:
+            raise ServiceError(
+                "unavailable", "Mất kết nối tới hệ thống (NATS); đang kết nối lại, vui lòng thử lại sau giây lát",
+                "Lost the connection to the system (NATS); reconnecting, please try again shortly",
+                {"part": "nats"},
             )
+        if command.deadline is None:
+            command = dataclasses.replace(command, deadline=time.time() + wait - deadlines.MARGIN_S)
+        subject, payload = command_subject(self.prefix, command), encode(command)
+        try:
+            if command.large_reply:
+                return parse_reply(await self._request_parts(subject, payload, wait))
+            pending = asyncio.ensure_future(self.nc.request(subject, payload, timeout=wait))
+            self._inflight.add(pending)
+            try:
+                msg = await pending
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise                                   # our caller is being cancelled
+                raise nats.errors.ConnectionReconnectingError() from None      # cut by _disconnected
+            finally:
+                self._inflight.discard(pending)
         except nats.errors.NoRespondersError as exc:
             raise ServiceError(
-                "unavailable", "Dịch vụ cấp số đang không chạy; vui lòng thử lại sau",
-                "The ticketing service is not running; please try again later",
+                "unavailable", f"Dịch vụ {_SERVICE_VI.get(command.handled_by, command.handled_by)} đang không chạy; "
+                "vui lòng thử lại sau",
+                f"The {command.handled_by} service is not running; please try again later",
             ) from exc
         except (nats.errors.TimeoutError, asyncio.TimeoutError) as exc:
             raise ServiceError(
-                "timeout", "Dịch vụ cấp số không trả lời kịp; vui lòng thử lại",
-                "The ticketing service did not answer in time; please try again",
+                "timeout", f"Dịch vụ {_SERVICE_VI.get(command.handled_by, command.handled_by)} không trả lời kịp; "
+                "vui lòng thử lại",
+                f"The {command.handled_by} service did not answer in time; please try again",
+            ) from exc
+        except nats.errors.MaxPayloadError as exc:
+            limit = self.nc.max_payload / (1024 * 1024)
+            raise ServiceError(
+                "payload_too_large", f"Dữ liệu gửi tới dịch vụ quá lớn (NATS nhận tối đa {limit:g} MiB một tin)",
+                f"The data is too large for the bus (NATS takes at most {limit:g} MiB a message)",
+                {"limit_bytes": self.nc.max_payload},
             ) from exc
         except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError,
                 nats.errors.OutboundBufferLimitError) as exc:
@@ -116,13 +187,16 @@ class Bus:
             async with slots:
                 try:
                     command = decode(cls, msg.data)
+                    if deadlines.expired(command.deadline):
+                        raise deadlines.too_late()          # nobody waits for the answer any more
+                    deadlines.DEADLINE.set(command.deadline)
                     body = reply_ok(await handle(command))
                 except InvalidMessage as exc:
                     body = reply_error("invalid", f"Yêu cầu không hợp lệ: {exc}", f"Invalid request: {exc}")
                 except DomainError as exc:
-                    body = reply_error(exc.code, exc.message_vi, exc.message_en)
+                    body = reply_error(exc.code, exc.message_vi, exc.message_en, exc.details)
                 except ServiceError as exc:
-                    body = reply_error(exc.code, exc.message, exc.message_en)
+                    body = reply_error(exc.code, exc.message, exc.message_en, exc.details)
                 except Exception:  # noqa: BLE001 - answer something a person can act on
                     log.exception("%s failed on %s", service, msg.subject)
                     body = reply_error(
@@ -131,12 +205,12 @@ class Bus:
                     )
                 if msg.reply:
                     try:
-                        await msg.respond(body)
+                        await self._respond(msg.reply, body)
                     except nats.errors.Error:
                         log.warning("%s: could not answer %s", service, msg.subject, exc_info=True)
 
         subscriptions = []
-        for cls in COMMANDS.values():
+        for cls in commands_of(service):
             async def on_message(msg: Msg, cls: type[Command] = cls) -> None:
                 task = asyncio.create_task(answer(msg, cls))
                 tasks.add(task)
@@ -148,6 +222,39 @@ class Bus:
         return subscriptions
 
     # ------------------------------------------------------------ events
+
+    async def _respond(self, reply: str, body: bytes) -> None:
+        """One message, or for a reply larger than a message may be (a stock NATS takes 1 MB) numbered parts that
+        `request` puts back together (header Motcua-Part: i/n)."""
+        size = min(PART_BYTES, self.nc.max_payload - 4096)
+        if len(body) <= size:
+            await self.nc.publish(reply, body)
+            return
+        parts = [body[i:i + size] for i in range(0, len(body), size)]
+        for i, part in enumerate(parts, 1):
+            await self.nc.publish(reply, part, headers={PART_HEADER: f"{i}/{len(parts)}"})
+
+    async def _request_parts(self, subject: str, payload: bytes, timeout: float) -> bytes:
+        """A request whose reply may come in parts (queries that answer a whole office's queue)."""
+        inbox = self.nc.new_inbox()
+        sub = await self.nc.subscribe(inbox)
+        try:
+            await self.nc.publish(subject, payload, reply=inbox)
+            chunks: dict[int, bytes] = {}
+            total = 1
+            async with asyncio.timeout(timeout):
+                while len(chunks) < total:
+                    msg = await sub.next_msg(timeout=timeout)
+                    if msg.headers and msg.headers.get("Status") == "503":
+                        raise nats.errors.NoRespondersError
+                    part = (msg.headers or {}).get(PART_HEADER, "1/1")
+                    index, _, count = part.partition("/")
+                    chunks[int(index)] = msg.data
+                    total = int(count)
+            return b"".join(chunks[i] for i in range(1, total + 1))
+        finally:
+            with contextlib.suppress(nats.errors.Error):
+                await sub.unsubscribe()
 
     async def publish_event(self, subject: str, payload: bytes, event_id: str) -> None:
         await self.js.publish(subject, payload, stream=self.settings.stream, headers={"Nats-Msg-Id": event_id})
@@ -166,3 +273,20 @@ class Bus:
             events_wildcard(self.prefix, office), cb=on_message, stream=self.settings.stream,
             ordered_consumer=True, deliver_policy=api.DeliverPolicy.NEW, idle_heartbeat=5.0,
         )
+
+    # ------------------------------------------------------------ broadcasts (core NATS, not stored)
+
+    async def broadcast(self, subject: str, data: Any) -> None:
+        await self.nc.publish(subject, json.dumps(data, ensure_ascii=False).encode())
+        await self.nc.flush(timeout=2)
+
+    async def listen(self, subject: str, handle: Callable[[Any], Awaitable[None]]) -> Any:
+        async def on_message(msg: Msg) -> None:
+            try:
+                data = json.loads(msg.data)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                log.warning("ignoring malformed broadcast on %s", msg.subject)
+                return
+            await handle(data)
+
+        return await self.nc.subscribe(subject, cb=on_message)

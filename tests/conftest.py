@@ -3,7 +3,10 @@ otherwise the embedded default started once for the session (the path a fresh ma
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 from datetime import datetime, timezone
 from typing import AsyncIterator
 
@@ -26,14 +29,24 @@ def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"
 
 
+def server_home(prefix: str) -> Path:
+    """A folder for an embedded server's data, outside pytest's own temporary tree: as root, PostgreSQL runs as an
+    unprivileged user who must traverse to it, and pytest locks its tree (0700) whenever a session starts."""
+    return Path(tempfile.mkdtemp(prefix=f"motcua-{prefix}-"))
+
+
 @pytest.fixture(scope="session")
-async def infra(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Settings]:
+async def infra() -> AsyncIterator[Settings]:
     """Settings with both URLs set: from the environment, or embedded servers started here."""
     from services.system import embedded_defaults
 
-    base = Settings.from_env(os.environ, home=tmp_path_factory.mktemp("motcua-home"))
-    async with embedded_defaults(base) as settings:
-        yield settings
+    home = server_home("test")
+    base = Settings.from_env(os.environ, home=home)
+    try:
+        async with embedded_defaults(base) as settings:
+            yield settings
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

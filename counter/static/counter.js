@@ -1,15 +1,21 @@
 /* motcua – counter screen. State comes only from the office's event stream (snapshot + events), so every tab
- * of every counter shows the same thing; buttons and keypad keys call the same-origin /api endpoints. */
+ * of every counter shows the same thing; buttons and keypad keys call the same-origin /api endpoints.
+ * The waiting list is this counter's, in the order "next" will call it (the server computes it with the office's
+ * fairness rule and sends it again whenever it changes). Every action names the ticket and the version the screen
+ * shows, so a double tap or a stale screen is refused instead of acting on the next citizen. */
 (function () {
   "use strict";
   var L = window.motcuaLang;
   var cfg = JSON.parse(document.getElementById("config").textContent);
   var me = cfg.counter.id;
   var EVENTS = ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.completed",
-                "ticket.skipped", "ticket.returned", "ticket.transferred", "ticket.cancelled",
+                "ticket.skipped", "ticket.returned", "ticket.transferred", "ticket.cancelled", "ticket.expired",
                 "counter.paused", "counter.resumed", "office.configured"];
+  var REASONS = { priority: ["Ưu tiên", "Priority"], fairness: ["Lượt thường", "Normal turn"],
+                  directed: ["Chuyển đến quầy", "Sent here"] };
   var state = { queue: null, skew: 0, busy: false, queued: null, source: null };
   var toastTimer = null;
+  var hooks = { render: [], source: [] };      // the screen's other modules (fees.js) follow it through these
 
   function $(id) { return document.getElementById(id); }
   function h(tag, cls, text) { var el = document.createElement(tag); if (cls) el.className = cls; if (text != null) el.textContent = text; return el; }
@@ -28,19 +34,21 @@
   function mine() { return state.queue && state.queue.counters.filter(function (c) { return c.id === me; })[0]; }
   function current() { var c = mine(); return c ? c.current : null; }
   function paused() { var c = mine(); return c ? !!c.paused : !!cfg.counter.paused; }
-  function myWaiting() {
-    if (!state.queue) return [];
-    return state.queue.waiting.filter(function (tk) {
-      return cfg.counter.services.indexOf(tk.service) >= 0 && (!tk.for_counter || tk.for_counter === me);
-    });
+  function myWaiting() { return state.queue ? state.queue.order || [] : []; }
+
+  var versions = {};          // ticket id -> the newest version seen: an older event changes nothing
+  function fresh(tk) {
+    if (tk.version == null) return true;
+    if (versions[tk.id] != null && versions[tk.id] >= tk.version) return false;
+    versions[tk.id] = tk.version;
+    return true;
   }
 
   function applyTicket(tk) {
     var q = state.queue;
-    if (!q || !tk) return;
-    q.waiting = q.waiting.filter(function (x) { return x.id !== tk.id; });
+    if (!q || !tk || !fresh(tk)) return;
+    q.order = (q.order || []).filter(function (x) { return x.id !== tk.id; });
     q.counters.forEach(function (c) { if (c.current && c.current.id === tk.id) c.current = null; });
-    if (tk.status === "waiting") q.waiting.push(tk);
     if ((tk.status === "called" || tk.status === "serving") && tk.counter) {
       q.counters.forEach(function (c) { if (c.id === tk.counter) c.current = tk; });
     }
@@ -80,9 +88,11 @@
       $("cur-empty").querySelector(".cur-empty-title").textContent = isPaused
         ? t("Quầy đang tạm dừng", "The counter is paused") : t("Quầy chưa có số nào", "No ticket at this counter");
     }
+    window.motcuaCitizen.show(cur);     // citizen.js: the identified citizen's name and ID number
     tick();
     renderSide();
     renderButtons();
+    hooks.render.forEach(function (fn) { fn(); });
   }
 
   function tick() {
@@ -98,19 +108,21 @@
     var waiting = myWaiting();
     var counts = $("svc-counts");
     counts.textContent = "";
+    var counted = {};
+    (state.queue ? state.queue.services : []).forEach(function (s) { counted[s.code] = s; });
     cfg.counter.services.forEach(function (code) {
-      var list = waiting.filter(function (tk) { return tk.service === code; });
-      var prio = list.filter(function (tk) { return tk.priority; }).length;
+      var n = (counted[code] || {}).waiting || 0, prio = (counted[code] || {}).priority_waiting || 0;
       var row = h("div", "svc");
       row.dataset.service = code;
       var name = h("div");
       name.appendChild(h("div", "svc-name", svcName(code)));
       if (prio) name.appendChild(h("div", "svc-p", t(prio + " ưu tiên", prio + " priority")));
       row.appendChild(name);
-      row.appendChild(h("div", "svc-n", String(list.length)));
+      row.appendChild(h("div", "svc-n", String(n)));
       counts.appendChild(row);
     });
-    $("wl-count").textContent = "(" + waiting.length + ")";
+    var total = state.queue && state.queue.order_total != null ? state.queue.order_total : waiting.length;
+    $("wl-count").textContent = "(" + total + ")";
     var ol = $("waiting-list"), canCall = !current() && !paused();
     ol.textContent = "";
     $("wl-empty").hidden = waiting.length > 0;
@@ -124,7 +136,8 @@
       var info = h("span", "wl-svc", svcName(tk.service));
       if (tk.priority) { info.textContent = ""; info.appendChild(h("span", "wl-prio", t("Ưu tiên · ", "Priority · "))); info.appendChild(document.createTextNode(svcName(tk.service))); }
       b.appendChild(info);
-      b.appendChild(h("span", "wl-age", clock(now() - Date.parse(tk.issued_at))));
+      b.appendChild(h("span", "wl-age", clock(now() - Date.parse(tk.queued_at))));
+      if (tk.reason && REASONS[tk.reason]) b.appendChild(h("span", "wl-why " + tk.reason, t(REASONS[tk.reason][0], REASONS[tk.reason][1])));
       b.addEventListener("click", function () { callChosen({ ticket_id: tk.id }); });
       li.appendChild(b);
       ol.appendChild(li);
@@ -181,7 +194,7 @@
     var ctrl = new AbortController(), timer = setTimeout(function () { ctrl.abort(); }, 10000);
     var init = { method: method, headers: { Accept: "application/json" }, signal: ctrl.signal, cache: "no-store" };
     if (body) { init.body = JSON.stringify(body); init.headers["Content-Type"] = "application/json"; }
-    return fetch(url, init).then(function (res) {
+    return window.motcuaAuth.fetch(url, init).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (data) { return { ok: res.ok, status: res.status, data: data }; });
     }, function () {
       setOnline(false);
@@ -204,7 +217,9 @@
   }
 
   function callNext(completeCurrent) {
-    return api("POST", cfg.urls.counter + "/next", completeCurrent ? { complete_current: true } : null).then(function (res) {
+    var cur = current();
+    var body = completeCurrent && cur ? { complete: cur.id } : null;      // the ticket this screen shows, by id
+    return api("POST", cfg.urls.counter + "/next", body).then(function (res) {
       if (!res.ok) return;
       if (res.data.completed) applyTicket(res.data.completed);
       applyTicket(res.data.ticket);
@@ -213,9 +228,11 @@
     });
   }
 
+  function shown(cur) { return { counter: me, version: cur.version }; }   // what this screen shows
+
   function ticketAction(verb, message) {
     var cur = current();
-    return api("POST", cfg.urls.tickets + "/" + cur.id + "/" + verb).then(function (res) {
+    return api("POST", cfg.urls.tickets + "/" + cur.id + "/" + verb, shown(cur)).then(function (res) {
       if (!res.ok) return;
       applyTicket(res.data.ticket);
       render();
@@ -281,7 +298,8 @@
     var cur = current();
     $("dlg-transfer").close();
     if (!cur) return;
-    api("POST", cfg.urls.tickets + "/" + cur.id + "/transfer", body).then(function (res) {
+    api("POST", cfg.urls.tickets + "/" + cur.id + "/transfer",
+        Object.assign({ from_counter: me, version: cur.version }, body)).then(function (res) {
       if (!res.ok) return;
       applyTicket(res.data.ticket);
       render();
@@ -347,14 +365,35 @@
   function setOnline(online) { $("offline").hidden = online; }
 
   function listen() {
-    var es = state.source = new EventSource(cfg.urls.events);
+    var es = state.source = new EventSource(cfg.urls.events + "?counter=" + encodeURIComponent(me));
+    hooks.source.forEach(function (fn) { fn(es); });
     es.addEventListener("open", function () { setOnline(true); });
-    es.addEventListener("error", function () { if (es.readyState !== EventSource.OPEN) setOnline(false); });
+    es.addEventListener("error", function () {
+      if (es.readyState === EventSource.OPEN) return;
+      setOnline(false);
+      if (es.readyState === EventSource.CLOSED) {
+        // Refused (not a network cut, which EventSource retries by itself): a 401 sends the clerk to log in,
+        // anything else is tried again shortly.
+        window.motcuaAuth.fetch("/api/auth/me").then(function () {}, function () {}).then(function () {
+          setTimeout(listen, 3000);
+        });
+      }
+    });
+    es.addEventListener("stale", function () { setOnline(false); });   // the server lost the system for now
     es.addEventListener("snapshot", function (e) {
       var q = JSON.parse(e.data);
+      versions = {};
       state.queue = q;
       state.skew = Date.parse(q.at) - Date.now();
       setOnline(true);
+      render();
+    });
+    es.addEventListener("order", function (e) {
+      var o = JSON.parse(e.data);
+      if (!state.queue) return;
+      state.queue.order = o.order;
+      state.queue.order_total = o.total;
+      state.queue.services.forEach(function (s) { if (o.counts[s.code]) Object.assign(s, o.counts[s.code]); });
       render();
     });
     EVENTS.forEach(function (name) {
@@ -375,11 +414,25 @@
     tick();
     if (state.queue) document.querySelectorAll(".wl-age").forEach(function (el, i) {
       var tk = myWaiting()[i];
-      if (tk) el.textContent = clock(now() - Date.parse(tk.issued_at));
+      if (tk) el.textContent = clock(now() - Date.parse(tk.queued_at));
     });
   }
 
+  function logout() {
+    window.motcuaAuth.fetch(cfg.urls.logout, { method: "POST" }).then(function () {}, function () {}).then(function () {
+      location.assign("/login?next=" + encodeURIComponent(location.pathname));
+    });
+  }
+
+  window.motcuaCounter = {
+    config: cfg, current: current, now: now, toast: toast,
+    onRender: function (fn) { hooks.render.push(fn); },
+    onSource: function (fn) { hooks.source.push(fn); if (state.source) fn(state.source); }
+  };
+
   document.addEventListener("DOMContentLoaded", function () {
+    $("me-name").textContent = cfg.me.username;
+    $("logout").addEventListener("click", logout);
     document.querySelectorAll("[data-act]").forEach(function (b) {
       b.addEventListener("click", function () { run(b.dataset.act, b); b.blur(); });
     });

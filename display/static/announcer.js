@@ -4,7 +4,7 @@
  * so none is ever cut off; a guard (stall and total duration) makes sure a broken audio never blocks the queue.
  * Voice: the browser's vi-VN speechSynthesis voice when it has one, else the server's espeak-ng WAV.
  *   var a = new MotcuaAnnouncer({urls, voice: "auto|browser|server|off", onStart, onEnd, onBlocked});
- *   a.enable(true); a.announce({type, ticket: "HT-015", ticket_id, counter: "3"});
+ *   a.enable(true); a.announce({type, ticket: "HT-015", counter: "3"});
  * `a.log` keeps the last 200 calls: {seq, type, ticket, counter, text, display, state, via, queued_at,
  * started_at, ended_at, error}; state is queued | playing | done | timeout | error | muted. */
 (function () {
@@ -68,7 +68,7 @@
 
   Announcer.prototype.announce = function (call) {
     var entry = {
-      seq: ++this.seq, type: call.type || "ticket.called", ticket: call.ticket, ticket_id: call.ticket_id || null,
+      seq: ++this.seq, type: call.type || "ticket.called", ticket: call.ticket,
       counter: call.counter, service: call.service || null, missed: !!call.missed, text: null, display: null, state: "queued", via: null,
       queued_at: Date.now(), started_at: null, ended_at: null, error: null
     };
@@ -88,7 +88,7 @@
     var self = this;
     var url = this.urls.announce + "?ticket=" + encodeURIComponent(entry.ticket) +
       "&counter=" + encodeURIComponent(entry.counter);
-    return window.fetch(url, { cache: "no-store" })
+    return window.motcuaAuth.fetch(url, { cache: "no-store" })
       .then(function (r) {
         if (r.status >= 400 && r.status < 500) return r.json().then(function (j) { throw new Error(j.error && j.error.message_en || r.status); });
         if (!r.ok) throw new Error("HTTP " + r.status);
@@ -147,12 +147,27 @@
           return self._speak(data.text).catch(function () {
             self._voice = null;                  // this browser cannot speak after all: use the server's voice
             entry.via = "server";
-            return self.enabled && self.current === entry ? self.clip(data.audio) : null;
+            return self.enabled && self.current === entry ? self.voiceClip(data.audio) : null;
           });
         }
         entry.via = "server";
-        return self.clip(data.audio);
+        return self.voiceClip(data.audio);
       });
+  };
+
+  /** The server's spoken call: fetched with this display's credentials, then played from memory. */
+  Announcer.prototype.voiceClip = function (url) {
+    var self = this;
+    var ctrl = new AbortController(), timer = window.setTimeout(function () { ctrl.abort(); }, STALL_MS);
+    return window.motcuaAuth.fetch(url, { headers: { Accept: "audio/wav" }, signal: ctrl.signal }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.blob();
+    }).then(function (blob) {
+      window.clearTimeout(timer);
+      var local = URL.createObjectURL(blob);
+      return self.clip(local).then(function () { URL.revokeObjectURL(local); },
+        function (err) { URL.revokeObjectURL(local); throw err; });
+    });
   };
 
   /** Play one audio file to its end; rejects on error, when it does not start, or when it overruns. */

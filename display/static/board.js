@@ -20,11 +20,12 @@
   }
 
   var state = {
-    counters: [], services: [], counts: {}, priority: {}, waiting: {}, recent: [], latest: null, hero: null,
+    counters: [], services: [], counts: {}, priority: {}, recent: [], latest: null, hero: null, versions: {},
     flash: {}, seen: {}, seenOrder: [], known: {}, snapshots: 0, connected: false
   };
 
   var clock = new window.MotcuaClock(cfg.timezone);
+  var fit = window.MotcuaFit;
   function serverNow() { return clock.now(); }
   function tick() {
     var now = clock.text(window.motcuaLang ? window.motcuaLang.lang : "vi");
@@ -49,31 +50,24 @@
     }
     return code || "";
   }
-  function callKey(t) { return t.id + "|" + t.called_at; }
+  // The board's stream is public: tickets come as number, service, status and counter, never with an id.
+  function callKey(t) { return t.number + "|" + t.called_at; }
   function recentItem(t, recalled) {
-    return { id: t.id, number: t.number, service: t.service, counter: t.counter, called_at: t.called_at,
-      recalled: !!recalled };
+    return { number: t.number, service: t.service, counter: t.counter, called_at: t.called_at, recalled: !!recalled };
   }
 
-  /** Keep the per-service waiting counts exact: a ticket counts where its latest status says it is. */
-  function trackWaiting(t) {
-    var before = state.waiting[t.id];
-    if (before) {
-      state.counts[before.service] = Math.max(0, (state.counts[before.service] || 0) - 1);
-      if (before.priority) state.priority[before.service] = Math.max(0, (state.priority[before.service] || 0) - 1);
-      delete state.waiting[t.id];
-    }
-    if (t.status === "waiting") {
-      state.waiting[t.id] = { service: t.service, priority: !!t.priority };
-      state.counts[t.service] = (state.counts[t.service] || 0) + 1;
-      if (t.priority) state.priority[t.service] = (state.priority[t.service] || 0) + 1;
-    }
+  /** The server counts who waits for each service (in full) and sends the counts an event changed. */
+  function applyCounts(counts) {
+    Object.keys(counts || {}).forEach(function (code) {
+      state.counts[code] = counts[code].waiting || 0;
+      state.priority[code] = counts[code].priority_waiting || 0;
+    });
   }
 
   /** Put a ticket where its status says: the current ticket of its counter, or nowhere. */
   function placeTicket(t) {
     state.counters.forEach(function (c) {
-      if (c.current && c.current.id === t.id && !(ACTIVE[t.status] && t.counter === c.id)) c.current = null;
+      if (c.current && c.current.number === t.number && !(ACTIVE[t.status] && t.counter === c.id)) c.current = null;
     });
     var c = ACTIVE[t.status] && counterById(t.counter);
     if (c) c.current = t;
@@ -81,24 +75,23 @@
 
   function announce(t, counter, type, missed) {
     state.latest = recentItem(t, type === "ticket.recalled");
-    announcer.announce({ type: type, ticket: t.number, ticket_id: t.id, counter: counter, service: t.service,
+    announcer.announce({ type: type, ticket: t.number, counter: counter, service: t.service,
       missed: missed });
   }
 
   function applySnapshot(s) {
     var first = state.snapshots === 0;
     state.snapshots += 1;
+    state.versions = {};
     var at = Date.parse(s.at);
     if (!isNaN(at)) clock.skewMs = at - Date.now();
     state.counters = (s.counters || []).map(function (c) {
       return { id: c.id, name: c.name, services: c.services || [], paused: !!c.paused, current: c.current || null };
-    });
+    }).sort(function (a, b) { return a.id.localeCompare(b.id, undefined, { numeric: true }); });   // 1, 2 … 10
     state.services = s.services || [];
     state.counts = {};
     state.priority = {};
     state.services.forEach(function (sv) { state.counts[sv.code] = sv.waiting || 0; state.priority[sv.code] = sv.priority_waiting || 0; });
-    state.waiting = {};
-    (s.waiting || []).forEach(function (t) { state.waiting[t.id] = { service: t.service, priority: !!t.priority }; });
     var calls = s.recent_calls || [];
     state.recent = calls.slice(0, opts.recent).map(function (t) { return recentItem(t, false); });
     if (!first) {
@@ -125,17 +118,21 @@
     }
     if (type === "office.configured") { refreshSoon(); return; }
     var t = e.ticket;
+    if (t && t.version != null) {                          // an older event than what is shown changes nothing
+      if (state.versions[t.number] != null && state.versions[t.number] >= t.version) return;
+      state.versions[t.number] = t.version;
+    }
     var counter = e.counter || (t && t.counter);
     if (type === "counter.paused" || type === "counter.resumed") {
       var c = counterById(counter);
       if (c) c.paused = type === "counter.paused";
     }
+    applyCounts(e.counts);
     if (t) {
-      trackWaiting(t);
       placeTicket(t);
       if (type === "ticket.called" || type === "ticket.recalled") {
         state.known[callKey(t)] = true;
-        state.recent = state.recent.filter(function (r) { return r.id !== t.id; });
+        state.recent = state.recent.filter(function (r) { return r.number !== t.number; });
         state.recent.unshift(recentItem(t, type === "ticket.recalled"));
         state.recent.length = Math.min(state.recent.length, opts.recent);
         state.flash[counter] = Date.now() + FLASH_MS;
@@ -161,19 +158,19 @@
     var c = call && counterById(call.counter);
     $("hero-number").textContent = call ? call.ticket || call.number : "";
     $("hero-counter").textContent = call ? call.counter : "";
+    var row = document.querySelector(".hero-call"), to = document.querySelector(".hero-to");
+    var wraps = document.body.classList.contains("layout-portrait");
+    fit.shrink($("hero-number"), row.clientWidth - (wraps ? 0 : to.getBoundingClientRect().width +
+      (parseFloat(getComputedStyle(row).columnGap) || 0)));
     $("hero-service").textContent = call
       ? (call.service ? serviceName(call.service) : "") + (c ? " · " + counterName(c) : "")
       : T("Vui lòng lấy số thứ tự tại máy cấp số", "Please take a number at the ticket kiosk");
+    fitPanels();
   }
 
   function renderCounters() {
     var box = $("counters");
-    var n = state.counters.length;
-    var portrait = document.body.classList.contains("layout-portrait");
-    var cols = portrait ? (n <= 4 ? Math.max(1, Math.min(n, 2)) : n <= 9 ? 3 : 4)
-      : (n <= 3 ? Math.max(1, n) : n <= 4 ? 2 : n <= 6 ? 3 : n <= 8 ? 4 : 5);
-    box.style.setProperty("--cols", String(cols));
-    box.style.setProperty("--rows", String(Math.max(1, Math.ceil(n / cols))));
+    document.body.classList.toggle("dense", state.counters.length > 6);     // a smaller hero row, more counter room
     var now = Date.now();
     var cards = {};
     Array.prototype.forEach.call(box.children, function (card) { cards[card.dataset.counter] = card; });
@@ -182,9 +179,11 @@
       if (!card) {
         card = el("article", "counter");
         card.dataset.counter = c.id;
-        card.appendChild(el("div", "counter-name"));
+        var head = el("div", "counter-head");
+        head.appendChild(el("div", "counter-name"));
+        head.appendChild(el("div", "counter-foot"));
+        card.appendChild(head);
         card.appendChild(el("div", "counter-number"));
-        card.appendChild(el("div", "counter-foot"));
       }
       delete cards[c.id];
       if (box.children[i] !== card) box.insertBefore(card, box.children[i] || null);
@@ -192,12 +191,14 @@
       card.classList.toggle("is-idle", !t);
       card.classList.toggle("is-paused", !!c.paused);
       card.classList.toggle("is-new", !!t && (state.flash[c.id] || 0) > now);
-      card.children[0].textContent = counterName(c);
-      card.children[1].textContent = t ? t.number : "—";
-      card.children[2].textContent = c.paused ? T("Tạm ngừng phục vụ", "Closed for now")
+      card.querySelector(".counter-name").textContent = counterName(c);
+      card.querySelector(".counter-number").textContent = t ? t.number : "—";
+      card.querySelector(".counter-foot").textContent = c.paused ? T("Tạm ngừng phục vụ", "Closed for now")
         : t ? serviceName(t.service) : T("Sẵn sàng", "Available");
     });
     Object.keys(cards).forEach(function (id) { box.removeChild(cards[id]); });
+    fit.counters(box, state.counters.map(function (c) { return c.current ? c.current.number : ""; })
+      .concat(state.services.map(function (sv) { return sv.code.toUpperCase() + "-000"; })));
   }
 
   function renderRecent() {
@@ -212,6 +213,21 @@
       list.appendChild(li);
     });
     $("recent-empty").hidden = state.recent.length > 0;
+  }
+
+  /** The side panels take the hero's height: recent calls show whole lines only (newest first), and many
+   *  services get smaller lines, then two columns, rather than a cut list. Run whenever the hero may change size. */
+  function fitPanels() {
+    var recent = $("recent"), waiting = $("waiting");
+    Array.prototype.forEach.call(recent.children, function (li) { li.hidden = false; });
+    var bottom = recent.getBoundingClientRect().bottom;
+    Array.prototype.forEach.call(recent.children, function (li) {
+      li.hidden = li.getBoundingClientRect().bottom > bottom + 1;
+    });
+    waiting.classList.remove("compact", "two-col");
+    ["compact", "two-col"].forEach(function (cls) {
+      if (waiting.scrollHeight > waiting.clientHeight + 1) waiting.classList.add(cls);
+    });
   }
 
   function renderWaiting() {
@@ -230,6 +246,7 @@
       li.appendChild(el("span", "w-count", String(count)));
       list.appendChild(li);
     });
+
   }
 
   function render() {
@@ -237,6 +254,7 @@
     renderCounters();
     renderRecent();
     renderWaiting();
+    fitPanels();
   }
 
   // ------------------------------------------------------------ layout: ?layout=portrait|landscape, else by shape
@@ -278,7 +296,10 @@
     onEvent: applyEvent,
     onUp: function () { setConnected(true); },
     onDown: function () { setConnected(false); },
-    onFatal: function () { $("hero-service").textContent = T("Không tìm thấy văn phòng này", "Office not found"); }
+    onFatal: function (why) {
+      if (why === "not_found") $("hero-service").textContent = T("Không tìm thấy văn phòng này", "Office not found");
+      else if (why === "forbidden") $("hero-service").textContent = T("Thiết bị này không thuộc văn phòng này", "This device belongs to another office");
+    }
   });
 
   window.motcuaDisplay = {
@@ -298,6 +319,7 @@
     window.setInterval(renderCounters, 2000);   // let the "just called" highlight expire
     render();
     sound.start();
+    window.motcuaAuth.requireDevice();      // not enrolled: say so at once (the stream would be refused)
     stream.start();
   });
 })();

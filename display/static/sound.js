@@ -1,10 +1,16 @@
-/* motcua hall board – turning the sound on. Browsers refuse to play audio before a person touches the page,
- * so unless autoplay is allowed (a kiosk browser started with --autoplay-policy=no-user-gesture-required, or
- * ?sound=on), a one-time "Bấm để bật âm thanh / Click to enable sound" card asks the TV's operator for one
- * click. The board stays fully visible behind it. ?sound=off keeps the board silent.
- *   new MotcuaSound(announcer, mode, {prompt, toggle, t}).start() */
+/* motcua hall board – turning the sound on, once per device.
+ * Browsers refuse to play audio before a person touches the page. A wall TV has no mouse, so:
+ *  - start its browser with autoplay allowed (Chromium: --autoplay-policy=no-user-gesture-required) and open the
+ *    board with ?sound=on: sound is on, nothing is ever asked;
+ *  - otherwise a small "Bấm để bật âm thanh / Click to enable sound" banner in the header (never over the board)
+ *    waits for one click or key press (a remote's OK). The choice is remembered in this browser (localStorage), so a
+ *    board whose operator turned the sound off stays silent, and one turned on plays by itself whenever the browser
+ *    allows it; the banner comes back only when the browser blocks the sound again.
+ * ?sound=off keeps the board silent.
+ *   new MotcuaSound(announcer, mode, {prompt, toggle, t}).start()      MotcuaSound.KEY: the localStorage key */
 (function () {
   "use strict";
+  var KEY = "motcua.board.sound";
 
   function autoplayAllowed() {
     try {
@@ -18,6 +24,13 @@
     } catch (e) { return false; }
   }
 
+  function remembered() {
+    try { return localStorage.getItem(KEY); } catch (e) { return null; }
+  }
+  function remember(on) {
+    try { localStorage.setItem(KEY, on ? "on" : "off"); } catch (e) { /* private mode: asked again next time */ }
+  }
+
   function SoundSwitch(announcer, mode, ui) {
     this.announcer = announcer;
     this.mode = mode || "auto";
@@ -27,17 +40,18 @@
 
   SoundSwitch.prototype.start = function () {
     var self = this;
-    if (this.mode === "off") this.announcer.enable(false);
+    var choice = this.mode === "auto" ? remembered() : this.mode;
+    if (choice === "off") this.announcer.enable(false);
     else if (this.mode === "on" || autoplayAllowed()) this.announcer.enable(true);
     else this.ask();
     this.ui.toggle.addEventListener("click", function () {
-      if (self.announcer.enabled) { self.announcer.enable(false); self.render(); } else self.enable();
+      if (self.announcer.enabled) { self.announcer.enable(false); remember(false); self.render(); } else self.enable();
     });
     this.render();
     return this;
   };
 
-  /** Show the card and wait for any click or key press. */
+  /** Show the banner and wait for any click or key press. */
   SoundSwitch.prototype.ask = function () {
     this.ui.prompt.hidden = false;
     document.addEventListener("click", this._once, true);
@@ -55,6 +69,7 @@
     document.removeEventListener("keydown", this._once, true);
     this.announcer.enable(true);
     this.announcer.unlock();                 // within the click: unlocks audio and speech for good
+    remember(true);
     this.ui.prompt.hidden = true;
     this.render();
   };
@@ -65,5 +80,6 @@
     this.ui.toggle.textContent = on ? this.ui.t("Âm thanh: bật", "Sound: on") : this.ui.t("Âm thanh: tắt", "Sound: off");
   };
 
+  SoundSwitch.KEY = KEY;
   window.MotcuaSound = SoundSwitch;
 })();

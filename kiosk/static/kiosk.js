@@ -1,18 +1,25 @@
-/* motcua – kiosk: field → procedure → confirm → number. Survives network drops: every press carries one
- * Idempotency-Key, retried until the system answers, so a retry never issues a second ticket. */
+/* motcua – kiosk: the most common procedures (or field → service → procedure) → confirm → optional identification
+ * (identify.js: ID card or face, always skippable) → number. A step that offers a single choice is skipped.
+ * Taps go through tap.js (no double tap falls through), the idle question through idle.js, paper through print.js,
+ * pictograms come from icons.js.
+ * Survives network drops: every press carries one Idempotency-Key, retried until the system answers, so a retry
+ * never issues a second ticket. */
 (function () {
   "use strict";
   var L = window.motcuaLang;
   var cfg = JSON.parse(document.getElementById("config").textContent);
   var RETRY_MS = 2000, GIVE_UP_MS = (cfg.retry_s || 30) * 1000, REQUEST_TIMEOUT_MS = 8000;
   var PING_ONLINE_MS = 10000, PING_OFFLINE_MS = 3000, RELOAD_AFTER_MS = 6 * 3600 * 1000;
-  var STEP = { fields: 1, services: 2, confirm: 3, issuing: 3, failed: 3, ticket: 4 };
+  var GUARD_MS = 450, COUNTDOWN_S = 10;
+  var STEP = { home: 1, services: 1, procedures: 1, confirm: 2, issuing: 2, failed: 2, ticket: 3 };
+  window.MotcuaIdentify.SCREENS.forEach(function (name) { STEP[name] = 2; });
   var loadedAt = Date.now();
+  var taps = new window.MotcuaTaps(GUARD_MS);
 
   var state = {
-    screen: "fields", field: null, service: null, priority: null,
-    pending: null,          // the press being issued: {key, service, priority, retryable}
-    ticket: null, waiting: {}, online: true, lastActivity: Date.now()
+    screen: "home", trail: [], field: null, service: null, procedure: null, priority: null,
+    pending: null,          // the press being issued: {key, service, procedure, priority, citizen, retryable}
+    ticket: null, waiting: {}, online: true
   };
 
   function $(id) { return document.getElementById(id); }
@@ -23,21 +30,36 @@
     return el;
   }
   function t(vi, en) { return L.t(vi, en); }
+  function named(x) { return t(x.name, x.name_en || x.name); }
+  function other(x) {             // the name in the other language, when it says something more
+    var o = L.lang === "en" ? x.name : x.name_en;
+    return o && o !== named(x) ? o : "";
+  }
 
   // ------------------------------------------------------------ data
-  function fields() {
+  var FIELDS = (function () {
     var list = [], byName = {};
-    cfg.services.forEach(function (s) {
+    cfg.services.forEach(function (s, i) {
+      s.color = "c" + (i % 8);
+      s.procedures = s.procedures || [];
       var name = s.field || s.name;
-      if (!byName[name]) { byName[name] = { name: name, services: [] }; list.push(byName[name]); }
+      if (!byName[name]) { byName[name] = { name: name, services: [], color: s.color }; list.push(byName[name]); }
       byName[name].services.push(s);
     });
     list.forEach(function (f) {
       var same = f.services.filter(function (s) { return s.name === f.name && s.name_en; })[0];
       f.name_en = same ? same.name_en : f.name;
+      var first = f.services[0];
+      f.icon = first.icon || (first.procedures[0] && first.procedures[0].icon) || null;
+      f.services.forEach(function (s) { s.fieldRef = f; });
     });
     return list;
-  }
+  })();
+  var POPULAR = [];
+  cfg.services.forEach(function (s) {
+    s.procedures.forEach(function (p) { if (p.popular) POPULAR.push({ service: s, procedure: p }); });
+  });
+
   function initials(name) {
     var words = name.split(/[\s–\-,]+/).filter(function (w) { return w.length > 1 && w.toLowerCase() !== "và"; });
     return words.slice(0, 2).map(function (w) { return w[0]; }).join("").toUpperCase();
@@ -54,17 +76,16 @@
     return t("Khoảng " + hrs + " giờ" + (rest ? " " + rest + " phút" : ""),
              "About " + hrs + " h" + (rest ? " " + rest + " min" : ""));
   }
-  function serviceName(s) { return t(s.name, s.name_en || s.name); }
-  function localTime(iso) {
-    var d = iso ? new Date(iso) : new Date();
-    var opts = { hour: "2-digit", minute: "2-digit", day: "2-digit", month: "2-digit", year: "numeric", hour12: false };
-    try { opts.timeZone = cfg.timezone; return d.toLocaleString("vi-VN", opts); }
-    catch (e) { delete opts.timeZone; return d.toLocaleString("vi-VN", opts); }
+  function serviceOf(code) { return cfg.services.filter(function (s) { return s.code === code; })[0]; }
+  function procedureOf(service, code) {
+    return service && service.procedures.filter(function (p) { return p.code === code; })[0];
   }
 
   // ------------------------------------------------------------ screens
-  function show(name) {
+  function show(name, remember) {
+    if (remember && state.screen !== name) state.trail.push(state.screen);
     state.screen = name;
+    identify.left(name);                // the camera never outlives its screen
     document.querySelectorAll(".screen").forEach(function (s) { s.hidden = s.dataset.screen !== name; });
     var step = STEP[name];
     document.querySelectorAll("#steps li").forEach(function (li) {
@@ -72,57 +93,126 @@
       li.classList.toggle("done", n < step || (name === "ticket" && n === step));
       li.classList.toggle("current", n === step && name !== "ticket");
     });
+    document.querySelector(".stage").scrollTop = 0;
+    document.querySelectorAll(".tiles").forEach(function (g) { g.scrollTop = 0; });
     window.scrollTo(0, 0);
+    taps.changed();                     // a press that began on the previous screen does nothing here
+    document.body.classList.add("settling");        // …and for a moment the new screen takes no touch at all
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(function () { document.body.classList.remove("settling"); }, GUARD_MS);
   }
+  var settleTimer = null;
 
-  function tile(icon, iconClass, title, sub, badge) {
-    var b = h("button", "tile");
+  function tile(icon, color, title, sub, badge) {
+    var b = h("button", "tile"), body = h("span", "tile-body");   // the body follows the tile's shape (kiosk.css)
     b.type = "button";
-    b.appendChild(h("span", "tile-icon " + iconClass, icon));
+    var box = h("span", "tile-icon " + color);
+    var svg = icon && window.motcuaIcons && window.motcuaIcons.draw(icon, "tile-svg");
+    if (svg) box.appendChild(svg); else box.textContent = initials(title);
+    body.appendChild(box);
     var text = h("span", "tile-text");
     text.appendChild(h("span", "tile-name", title));
     if (sub) text.appendChild(h("span", "tile-sub", sub));
     if (badge) { var row = h("span", "tile-badges"); row.appendChild(h("span", "waiting-badge", badge)); text.appendChild(row); }
-    b.appendChild(text);
-    b.appendChild(h("span", "tile-arrow", "›"));
+    body.appendChild(text);
+    body.appendChild(h("span", "tile-arrow", "›"));
+    b.appendChild(body);
     return b;
   }
-  function other(vi, en) { var o = L.lang === "en" ? vi : en; return o && o !== (L.lang === "en" ? en : vi) ? o : ""; }
 
-  function renderFields() {
-    var box = $("fields");
+  /** Columns and rows for `n` tiles: the grid fills its block, so few tiles grow and many still fit. */
+  function layout(grid, n, list) {
+    var portrait = window.innerHeight >= window.innerWidth;
+    var cols = list ? (portrait ? (n > 6 ? 2 : 1) : (n > 4 ? 2 : 1))
+                    : (portrait ? (n <= 2 ? 1 : 2) : (n <= 2 ? n : n <= 4 ? 2 : 3));
+    cols = Math.max(1, cols);
+    var rows = Math.max(1, Math.ceil(n / cols));
+    grid.style.setProperty("--cols", String(cols));
+    grid.style.setProperty("--rows", String(rows));
+    grid.classList.toggle("odd", cols === 2 && n % 2 === 1);
+    if (grid.parentNode.classList.contains("block")) grid.parentNode.style.setProperty("--grow", String(rows));
+  }
+
+  function renderHome() {
+    var popular = $("popular"), box = $("fields");
+    popular.textContent = "";
+    POPULAR.forEach(function (x) {
+      var b = tile(x.procedure.icon || x.service.icon, x.service.color, named(x.procedure), other(x.procedure),
+                   peopleText(state.waiting[x.service.code] || 0));
+      b.classList.add("popular");
+      b.dataset.procedure = x.procedure.code;
+      b.dataset.waiting = x.service.code;
+      taps.on(b, function () { chooseProcedure(x.service, x.procedure); });
+      popular.appendChild(b);
+    });
+    $("popular-block").hidden = POPULAR.length === 0;
+    $("fields-prompt").classList.toggle("minor", POPULAR.length > 0);
+    $("fields-prompt").textContent = POPULAR.length ? t("Hoặc chọn lĩnh vực bạn cần giải quyết", "Or choose the field of your business")
+                                                    : t("Chạm vào lĩnh vực bạn cần giải quyết", "Touch the field of your business");
+    layout(popular, POPULAR.length, false);
     box.textContent = "";
-    fields().forEach(function (f, i) {
-      var count = f.services.length;
-      var parts = [other(f.name, f.name_en), count > 1 ? t(count + " thủ tục", count + " procedures") : ""];
-      var sub = parts.filter(Boolean).join(" · ");
-      var b = tile(initials(f.name), "c" + (i % 8), t(f.name, f.name_en), sub, peopleText(waitingFor(f.services)));
+    FIELDS.forEach(function (f) {
+      var count = f.services.reduce(function (n, s) { return n + Math.max(1, s.procedures.length); }, 0);
+      var sub = [other(f), count > 1 ? t(count + " thủ tục", count + " procedures") : ""].filter(Boolean).join(" · ");
+      var b = tile(f.icon, f.color, named(f), sub, peopleText(waitingFor(f.services)));
       b.dataset.field = f.name;
-      b.addEventListener("click", function () { chooseField(f, i); });
+      b.dataset.waiting = f.services.map(function (s) { return s.code; }).join(" ");
+      taps.on(b, function () { chooseField(f); });
       box.appendChild(b);
     });
+    layout(box, FIELDS.length, false);
   }
 
   function renderServices() {
     var f = state.field, box = $("services");
     if (!f) return;
-    $("field-name").textContent = t(f.name, f.name_en);
+    $("field-name").textContent = named(f);
     box.textContent = "";
     f.services.forEach(function (s) {
-      var b = tile(s.code, "c" + (f.index % 8), serviceName(s), other(s.name, s.name_en),
-                   peopleText(state.waiting[s.code] || 0));
+      var b = tile(s.icon, s.color, named(s), other(s), peopleText(state.waiting[s.code] || 0));
       b.dataset.service = s.code;
-      b.addEventListener("click", function () { chooseService(s); });
+      b.dataset.waiting = s.code;
+      taps.on(b, function () { chooseService(s); });
       box.appendChild(b);
+    });
+    layout(box, f.services.length, true);
+  }
+
+  function renderProcedures() {
+    var s = state.service, box = $("procedures");
+    if (!s) return;
+    $("service-name").textContent = named(s);
+    box.textContent = "";
+    s.procedures.forEach(function (p) {
+      var b = tile(p.icon || s.icon, s.color, named(p), other(p), "");
+      b.dataset.procedure = p.code;
+      taps.on(b, function () { chooseProcedure(s, p); });
+      box.appendChild(b);
+    });
+    layout(box, s.procedures.length, true);
+  }
+
+  /** Waiting counts change in place: a tile under a finger is never rebuilt. */
+  function renderCounts() {
+    document.querySelectorAll(".tile[data-waiting]").forEach(function (b) {
+      var badge = b.querySelector(".waiting-badge");
+      if (badge) badge.textContent = peopleText(waitingFor(b.dataset.waiting.split(" ").map(serviceOf).filter(Boolean)));
     });
   }
 
   function renderConfirm() {
-    var s = state.service;
+    var s = state.service, p = state.procedure;
     if (!s) return;
-    $("chosen-name").textContent = serviceName(s);
-    $("chosen-sub").textContent = t("Lĩnh vực: ", "Field: ") + t(state.field.name, state.field.name_en) +
-      " · " + peopleText(state.waiting[s.code] || 0);
+    var icon = $("chosen-icon");
+    icon.className = "chosen-icon tile-icon " + s.color;
+    icon.textContent = "";
+    var svg = window.motcuaIcons && window.motcuaIcons.draw((p && p.icon) || s.icon, "tile-svg");
+    if (svg) icon.appendChild(svg); else icon.textContent = initials(s.name);
+    $("chosen-name").textContent = p ? named(p) : named(s);
+    var where = [t("Lĩnh vực: ", "Field: ") + named(s.fieldRef)];
+    if (p && s.name !== s.fieldRef.name) where.push(t("Dịch vụ: ", "Service: ") + named(s));
+    where.push(peopleText(state.waiting[s.code] || 0));
+    $("chosen-sub").textContent = where.join(" · ");
     var box = $("priorities");
     box.textContent = "";
     var options = [{ code: null, name: "Không thuộc diện ưu tiên", name_en: "No priority" }].concat(cfg.priority_categories);
@@ -133,49 +223,70 @@
       b.setAttribute("aria-checked", String(state.priority === c.code));
       b.dataset.priority = c.code || "";
       b.appendChild(h("span", "mark", state.priority === c.code ? "✓" : ""));
-      b.appendChild(h("span", "", t(c.name, c.name_en)));
-      b.addEventListener("click", function () { state.priority = c.code; renderConfirm(); });
+      b.appendChild(h("span", "", named(c)));
+      taps.on(b, function () { state.priority = c.code; renderConfirm(); });
       box.appendChild(b);
     });
+  }
+
+  function ticketNames(tk) {
+    var s = serviceOf(tk.service) || { name: tk.service, name_en: tk.service, procedures: [] };
+    return { service: s, procedure: procedureOf(s, tk.procedure) || null };
   }
 
   function renderTicket() {
     var tk = state.ticket;
     if (!tk) return;
-    var s = cfg.services.filter(function (x) { return x.code === tk.service; })[0] || { name: tk.service_name || tk.service };
+    var names = ticketNames(tk);
     $("t-number").textContent = tk.number;
-    $("t-service").textContent = serviceName(s);
+    $("t-service").textContent = named(names.service);
+    $("t-procedure").hidden = !names.procedure;
+    if (names.procedure) $("t-procedure").textContent = named(names.procedure);
     var cat = cfg.priority_categories.filter(function (c) { return c.code === tk.priority; })[0];
     $("t-priority").hidden = !cat;
-    if (cat) $("t-priority").textContent = t("Ưu tiên: ", "Priority: ") + t(cat.name, cat.name_en);
+    if (cat) $("t-priority").textContent = t("Ưu tiên: ", "Priority: ") + named(cat);
     $("t-ahead").textContent = String(tk.waiting_ahead || 0);
     $("t-wait").textContent = waitText(tk.estimated_wait_s);
   }
 
-  function renderAll() { renderFields(); renderServices(); renderConfirm(); renderTicket(); }
+  function renderAll() { renderHome(); renderServices(); renderProcedures(); renderConfirm(); renderTicket(); }
 
-  // ------------------------------------------------------------ flow
-  function chooseField(f, index) {
-    f.index = index;
+  // ------------------------------------------------------------ flow: a step with a single choice is skipped
+  function chooseField(f) {
     state.field = f;
+    if (f.services.length === 1) { chooseService(f.services[0]); return; }
     renderServices();
-    show("services");
+    show("services", true);
   }
   function chooseService(s) {
+    state.field = s.fieldRef;
     state.service = s;
+    if (s.procedures.length <= 1) { chooseProcedure(s, s.procedures[0] || null); return; }
+    renderProcedures();
+    show("procedures", true);
+  }
+  function chooseProcedure(s, p) {
+    state.field = s.fieldRef;
+    state.service = s;
+    state.procedure = p;
     state.priority = null;
     renderConfirm();
-    show("confirm");
+    show("confirm", true);
   }
   function back() {
-    if (state.screen === "confirm") show("services");
-    else home();
+    var to = state.trail.pop();
+    if (!to || to === "home") { home(); return; }
+    if (to === "services") renderServices();
+    if (to === "procedures") renderProcedures();
+    show(to, false);
   }
   function home() {
-    state.field = state.service = state.priority = state.pending = state.ticket = null;
+    identify.reset();                     // camera off, the citizen forgotten
+    state.field = state.service = state.procedure = state.priority = state.pending = state.ticket = null;
+    state.trail = [];
     if (L.lang !== "vi") L.set("vi");     // the next citizen starts in Vietnamese
-    renderFields();
-    show("fields");
+    renderHome();
+    show("home", false);
     if (state.online && Date.now() - loadedAt > RELOAD_AFTER_MS) location.reload();  // pick up new settings
   }
 
@@ -187,13 +298,15 @@
     }).join("");
   }
 
-  function request(method, url, body, headers) {
+  /** JSON, or a Blob sent as it is (a camera frame); `timeoutMs` for the slower face requests. */
+  function request(method, url, body, headers, timeoutMs) {
     var ctrl = new AbortController();
-    var timer = setTimeout(function () { ctrl.abort(); }, REQUEST_TIMEOUT_MS);
+    var timer = setTimeout(function () { ctrl.abort(); }, timeoutMs || REQUEST_TIMEOUT_MS);
     var init = { method: method, headers: Object.assign({ "Accept": "application/json" }, headers || {}),
                  signal: ctrl.signal, cache: "no-store" };
-    if (body !== undefined) { init.body = JSON.stringify(body); init.headers["Content-Type"] = "application/json"; }
-    return fetch(url, init).then(function (res) {
+    if (body instanceof Blob) { init.body = body; init.headers["Content-Type"] = body.type; }
+    else if (body !== undefined) { init.body = JSON.stringify(body); init.headers["Content-Type"] = "application/json"; }
+    return window.motcuaAuth.fetch(url, init).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (data) {
         return { ok: res.ok, status: res.status, data: data, error: data && data.error };
       });
@@ -205,8 +318,14 @@
   function retryable(status) { return status === 0 || status === 408 || status === 429 || status >= 500; }
 
   function take() {
-    if (state.pending) return;                 // one press, one request
-    state.pending = { key: newKey(), service: state.service, priority: state.priority, since: Date.now() };
+    if (state.pending || !state.service) return;      // one press, one request
+    if (identify.enabled) identify.begin(); else takeFor(null);
+  }
+
+  function takeFor(citizenId) {
+    if (state.pending || !state.service) return;
+    state.pending = { key: newKey(), service: state.service, procedure: state.procedure, priority: state.priority,
+                      citizen: citizenId, since: Date.now() };
     issue();
   }
 
@@ -215,10 +334,13 @@
     if (!p) return;
     p.since = Date.now();
     $("issuing-note").textContent = t("Vui lòng chờ trong giây lát", "Please wait a moment");
-    show("issuing");
+    show("issuing", false);
+    var body = { service: p.service.code, priority: p.priority };
+    if (p.procedure) body.procedure = p.procedure.code;
+    if (p.citizen) body.citizen_id = p.citizen;
     (function attempt() {
       if (state.pending !== p) return;
-      request("POST", cfg.urls.issue, { service: p.service.code, priority: p.priority }, { "Idempotency-Key": p.key })
+      request("POST", cfg.urls.issue, body, { "Idempotency-Key": p.key })
         .then(function (res) {
           if (state.pending !== p) return;
           if (res.ok) { setOnline(true); issued(res.data); return; }
@@ -242,7 +364,7 @@
 
   function failed(text) {
     $("failed-text").textContent = text;
-    show("failed");
+    show("failed", false);
   }
 
   function retry() {
@@ -250,69 +372,15 @@
     else home();
   }
 
+  var printer = new window.MotcuaPrint(cfg, request, t);
   function issued(ticket) {
     state.pending = null;
     state.ticket = ticket;
     renderTicket();
-    show("ticket");
-    printTicket(ticket);
-  }
-
-  // ------------------------------------------------------------ printing
-  var pageRule = -1;
-  function fitPage() {
-    // A roll has no page length: make the page exactly as long as the ticket, so the printer cuts right after it.
-    var el = $("print-ticket"), sheet = document.querySelector("link[href*='kiosk.css']").sheet;
-    var mm = Math.ceil(el.getBoundingClientRect().height * 25.4 / 96) + 2;
-    try {
-      if (pageRule >= 0) sheet.deleteRule(pageRule);
-      pageRule = sheet.insertRule("@page { size: 80mm " + mm + "mm; margin: 0; }", sheet.cssRules.length);
-    } catch (e) { /* the stylesheet's 80 × 150 mm page still works */ }
-    return mm;
-  }
-  window.motcuaKioskFitPage = fitPage;
-
-  function printTicket(tk) {
-    var qr = cfg.urls.qr.replace("TICKET_ID", tk.id);
-    var s = cfg.services.filter(function (x) { return x.code === tk.service; })[0] || { name: tk.service_name };
-    var cat = cfg.priority_categories.filter(function (c) { return c.code === tk.priority; })[0];
-    $("t-qr").src = qr;
-    $("pt-number").textContent = tk.number;
-    $("pt-service").textContent = s.name;
-    $("pt-priority").textContent = cat ? "Ưu tiên: " + cat.name : "";
-    $("pt-time").textContent = localTime(tk.issued_at);
-    $("pt-ahead").textContent = String(tk.waiting_ahead || 0);
-    var m = tk.estimated_wait_s > 0 ? Math.max(1, Math.ceil(tk.estimated_wait_s / 60)) : 0;
-    $("pt-wait").textContent = m ? "khoảng " + m + " phút" : "sắp đến lượt";
-    var status = $("t-print");
-    status.classList.remove("bad");
-    status.textContent = "";
-    var img = $("pt-qr");
-    if (cfg.print_mode === "server") {
-      status.textContent = t("Đang in phiếu…", "Printing your ticket…");
-      request("POST", cfg.urls.print.replace("TICKET_ID", tk.id)).then(function (res) {
-        if (state.ticket !== tk) return;
-        if (res.ok) { status.textContent = t("Vui lòng nhận phiếu ở khe bên dưới.", "Please take your ticket below."); return; }
-        status.classList.add("bad");
-        status.textContent = t("Không in được phiếu – vui lòng ghi nhớ số hoặc quét mã QR.",
-                               "The ticket could not be printed – remember your number or scan the QR code.");
-      });
-    } else if (cfg.print_mode === "browser") {
-      var printed = false;
-      var go = function () {
-        if (printed || state.ticket !== tk) return;
-        printed = true;
-        status.textContent = t("Vui lòng nhận phiếu ở khe bên dưới.", "Please take your ticket below.");
-        fitPage();
-        window.print();
-      };
-      img.onload = go;
-      img.onerror = go;
-      setTimeout(go, 1500);
-      img.src = qr;
-    } else {
-      img.src = qr;
-    }
+    show("ticket", false);
+    var names = ticketNames(ticket);
+    printer.print(ticket, { service: names.service.name, procedure: names.procedure && names.procedure.name },
+                  function () { return state.ticket === ticket; });
   }
 
   // ------------------------------------------------------------ connection and queue counts
@@ -333,7 +401,7 @@
         var w = {};
         res.data.services.forEach(function (s) { w[s.code] = s.waiting; });
         state.waiting = w;
-        if (state.screen === "fields") renderFields();
+        renderCounts();
       } else if (retryable(res.status)) {
         setOnline(false);
       }
@@ -351,8 +419,6 @@
     $("clock-time").textContent = now.toLocaleTimeString(loc, opts);
     var date = now.toLocaleDateString(loc, dopts);
     $("clock-date").textContent = date.charAt(0).toUpperCase() + date.slice(1);
-    var idle = Date.now() - state.lastActivity > cfg.idle_s * 1000;
-    if (idle && state.screen !== "fields" && state.screen !== "issuing") home();
   }
 
   function lockDown() {
@@ -366,25 +432,44 @@
       if ((e.ctrlKey || e.metaKey) && ["+", "-", "=", "0", "p", "s", "o", "u"].indexOf(e.key.toLowerCase()) >= 0) e.preventDefault();
       if (e.key === "F12" || e.key === "ContextMenu") e.preventDefault();
     });
-    ["pointerdown", "keydown", "touchstart"].forEach(function (ev) {
-      document.addEventListener(ev, function () { state.lastActivity = Date.now(); }, { passive: true, capture: true });
-    });
+  }
+
+  /** Anything to reset: another screen than the first, English, or a scrolled list (never while issuing). */
+  function resetNeeded() {
+    if (state.screen === "issuing") return false;
+    var scrolled = document.querySelector(".stage").scrollTop > 0 ||
+      Array.prototype.some.call(document.querySelectorAll(".tiles"), function (g) { return g.scrollTop > 0; });
+    return state.screen !== "home" || L.lang !== "vi" || scrolled;
   }
 
   // ------------------------------------------------------------ start
+  var identify = new window.MotcuaIdentify({
+    cfg: cfg, request: request, taps: taps, done: takeFor,
+    show: function (name) { show(name, false); },
+    screen: function () { return state.screen; },
+    back: function () { show("confirm", false); }
+  });
+  var idle = new window.MotcuaIdle({ idleMs: cfg.idle_s * 1000, countdownS: COUNTDOWN_S, overlay: $("still-there"),
+                                     count: $("still-count"), needed: resetNeeded, reset: home });
+  window.motcuaKiosk = { state: state, taps: taps, idle: idle, icons: window.motcuaIcons, identify: identify };
+
   document.addEventListener("DOMContentLoaded", function () {
     lockDown();
-    document.querySelectorAll("[data-action=back]").forEach(function (b) { b.addEventListener("click", back); });
-    document.querySelectorAll("[data-action=home]").forEach(function (b) { b.addEventListener("click", home); });
-    $("take").addEventListener("click", take);
-    $("retry").addEventListener("click", retry);
+    window.motcuaAuth.requireDevice();     // a kiosk that is not enrolled says so instead of failing on the first press
+    document.querySelectorAll("[data-action=back]").forEach(function (b) { taps.on(b, back); });
+    document.querySelectorAll("[data-action=home]").forEach(function (b) { taps.on(b, home); });
+    taps.on($("take"), take);
+    taps.on($("retry"), retry);
+    identify.start();
     window.addEventListener("offline", function () { setOnline(false); });
     window.addEventListener("online", function () { schedulePing(0); });
+    window.addEventListener("resize", function () { renderAll(); });
     L.onChange(function () { renderAll(); tick(); });
-    renderFields();
-    show("fields");
+    renderHome();
+    show("home", false);
     tick();
     setInterval(tick, 1000);
+    idle.start();
     ping();
   });
 })();

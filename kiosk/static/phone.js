@@ -1,9 +1,12 @@
-/* motcua – phone page: follows one ticket live (its own event stream, with polling as a safety net). */
+/* motcua – phone page: follows one ticket live (its own event stream, with polling as a safety net), shows who is
+ * being served at each counter (the stream's `serving` map), and lets the citizen leave the queue (with a
+ * confirmation) while the ticket waits or was missed. */
 (function () {
   "use strict";
   var L = window.motcuaLang;
   var cfg = JSON.parse(document.getElementById("config").textContent);
-  var FINAL = { done: true, cancelled: true };
+  var FINAL = { done: true, cancelled: true, expired: true };
+  var LEAVABLE = { waiting: true, no_show: true };
   var POLL_LIVE_MS = 30000, POLL_DEGRADED_MS = 3000;
   var ticket = cfg.ticket, updatedAt = new Date(), source = null, pollTimer = null, refreshTimer = null;
   var lastCallMark = callMark(ticket);
@@ -55,6 +58,7 @@
                    "You were not there when called. Go to the counter within " + Math.round(cfg.grace_s / 60) + " minutes to be called again.");
         break;
       case "cancelled": status = t("Đã hủy", "Cancelled"); detail = t("Phiếu này không còn hiệu lực.", "This ticket is no longer valid."); break;
+      case "expired": status = t("Đã hết hạn", "Expired"); detail = t("Phiếu đã hết hạn khi văn phòng đóng cửa.", "The ticket expired when the office closed."); break;
       default: status = tk.status;
     }
     $("status").textContent = status;
@@ -68,7 +72,84 @@
       $("wait").classList.toggle("words", !(tk.estimated_wait_s > 0));
     }
     document.title = (tk.status === "called" ? "🔔 " : "") + tk.number + " – " + status;
+    renderServing();
+    renderLeave();
     $("updated").textContent = t("Cập nhật lúc ", "Updated at ") + timeOfDay(updatedAt);
+    document.dispatchEvent(new CustomEvent("motcua:ticket", { detail: tk }));   // phone_vote.js
+  }
+
+  function natural(a, b) { return String(a).localeCompare(String(b), undefined, { numeric: true }); }
+
+  /** "Đang phục vụ / Now serving": each counter's current number, from the stream (never anyone's name). */
+  function renderServing() {
+    var serving = ticket.serving, card = $("serving-card");
+    card.hidden = !serving || !!FINAL[ticket.status];
+    if (card.hidden) return;
+    var ids = cfg.counter_order.filter(function (id) { return id in serving; });
+    Object.keys(serving).forEach(function (id) { if (ids.indexOf(id) < 0) ids.push(id); });
+    ids.sort(natural);
+    var list = $("serving");
+    list.textContent = "";
+    ids.forEach(function (id) {
+      var number = serving[id], li = document.createElement("li");
+      li.className = "serving-item" + (number ? "" : " is-idle") + (number && number === ticket.number ? " mine" : "");
+      li.dataset.counter = id;
+      var name = document.createElement("span");
+      name.className = "s-counter";
+      name.textContent = counterName(id);
+      var value = document.createElement("span");
+      value.className = "s-number";
+      value.textContent = number || "—";
+      li.appendChild(name);
+      li.appendChild(value);
+      if (number && number === ticket.number) {
+        var you = document.createElement("span");
+        you.className = "s-you";
+        you.textContent = t("Bạn", "You");
+        li.appendChild(you);
+      }
+      list.appendChild(li);
+    });
+  }
+
+  // ------------------------------------------------------------ leaving the queue, after a confirmation
+  var leaving = false;
+  function renderLeave() {
+    var can = !!LEAVABLE[ticket.status];
+    $("leave-card").hidden = !can && $("leave-error").hidden;
+    $("leave").hidden = !can || !$("leave-confirm").hidden;
+    if (!can) $("leave-confirm").hidden = true;
+    $("leave-question").textContent = t("Bạn có chắc muốn rời hàng chờ? Số " + ticket.number +
+      " sẽ bị hủy và không dùng lại được.", "Do you really want to leave the queue? Number " + ticket.number +
+      " will be cancelled and cannot be used again.");
+  }
+  function askLeave(open) {
+    $("leave-confirm").hidden = !open;
+    $("leave-error").hidden = true;
+    renderLeave();
+    if (open) $("leave-no").focus();
+  }
+  function leave() {
+    if (leaving) return;
+    leaving = true;
+    $("leave-yes").disabled = $("leave-no").disabled = true;
+    fetch(cfg.urls.cancel, { method: "POST", cache: "no-store", credentials: "omit", body: "{}",
+                             headers: { "Content-Type": "application/json", Accept: "application/json" } })
+      .then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (data) {
+          if (res.ok && data.ticket) { $("leave-confirm").hidden = true; update(data.ticket); return; }
+          var err = data.error || {};
+          fail(t(err.message || "Không rời hàng chờ được.", err.message_en || "Could not leave the queue."));
+          refreshSoon(100);
+        });
+      }, function () { fail(t("Mất kết nối – vui lòng thử lại.", "Connection lost – please try again.")); })
+      .then(function () { leaving = false; $("leave-yes").disabled = $("leave-no").disabled = false; });
+  }
+  function fail(text) {
+    $("leave-error").textContent = text;
+    $("leave-error").hidden = false;
+    $("leave-confirm").hidden = true;
+    renderLeave();
   }
 
   function alertCalled() {
@@ -122,6 +203,7 @@
     if (!window.EventSource) return;
     source = new EventSource(cfg.urls.events);
     source.addEventListener("open", function () { setOnline(true); });
+    source.addEventListener("stale", function () { setOnline(false); });
     source.addEventListener("ticket", function (e) {
       try { setOnline(true); update(JSON.parse(e.data)); } catch (err) { refreshSoon(100); }
     });
@@ -135,6 +217,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     L.onChange(render);
+    $("leave").addEventListener("click", function () { askLeave(true); });
+    $("leave-no").addEventListener("click", function () { askLeave(false); });
+    $("leave-yes").addEventListener("click", leave);
     render();
     if (FINAL[ticket.status]) return;
     listen();

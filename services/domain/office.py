@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -48,9 +49,74 @@ def _int_setting(settings: Mapping[str, Any], key: str, default: int, low: int, 
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidInput(
             f"Thiết lập '{key}' phải là số nguyên từ {low} đến {high}, nhận được {value!r}",
-            f"Setting '{key}' must be an integer from {low} to {high}, got {value!r}",
+            f"Setting '{key}' must be an integer from {low} to {high}, got {value!r}", field=f"settings.{key}",
         )
     return value
+
+
+def _time_setting(settings: Mapping[str, Any], key: str, default: time) -> time:
+    value = settings.get(key)
+    if value is None:
+        return default
+    try:
+        hours, minutes = (int(part) for part in str(value).split(":"))
+        return time(hours, minutes)
+    except ValueError as exc:
+        raise InvalidInput(f"Thiết lập '{key}' phải là giờ dạng HH:MM (ví dụ 17:30), nhận được {value!r}",
+                           f"Setting '{key}' must be a time HH:MM (e.g. 17:30), got {value!r}",
+                           field=f"settings.{key}") from exc
+
+
+def parse_bank(raw: Any) -> dict[str, str] | None:
+    """The office's account citizens pay fees to: {"bin": 6 digits, "account", "name"}, checked like a VietQR."""
+    if raw is None:
+        return None
+    from .vietqr import VietQRError, encode_vietqr
+
+    if not isinstance(raw, Mapping) or not all(isinstance(raw.get(k), str) for k in ("bin", "account", "name")):
+        raise InvalidInput("Tài khoản ngân hàng cần 'bin', 'account' và 'name' (chuỗi ký tự)",
+                           "The bank account needs 'bin', 'account' and 'name' (strings)", field="settings.bank")
+    bank = {k: raw[k].strip() for k in ("bin", "account", "name")}
+    try:
+        encode_vietqr(bin=bank["bin"], account=bank["account"])
+    except VietQRError as exc:
+        raise InvalidInput(f"Tài khoản ngân hàng không hợp lệ: {exc.message_vi}",
+                           f"Invalid bank account: {exc.message_en}", field="settings.bank") from exc
+    if not 1 <= len(bank["name"]) <= 70:
+        raise InvalidInput("Tên tài khoản phải dài 1–70 ký tự", "The account name must be 1–70 characters",
+                           field="settings.bank.name")
+    return bank
+
+
+RATING_SCALES = (3, 5)
+
+
+def _rating_scale(settings: Mapping[str, Any]) -> int:
+    value = settings.get("rating_scale", 5)
+    if value not in RATING_SCALES or isinstance(value, bool):
+        raise InvalidInput(f"Thiết lập 'rating_scale' phải là 3 hoặc 5 mức, nhận được {value!r}",
+                           f"Setting 'rating_scale' must be 3 or 5 levels, got {value!r}", field="settings.rating_scale")
+    return int(value)
+
+
+def parse_province(raw: Any) -> dict[str, str] | None:
+    """The province an office belongs to: {"code": id, "name": "Thành phố Hà Nội"}; its managers see the office."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str) or not raw["name"].strip():
+        raise InvalidInput('Tỉnh/thành cần có dạng {"code": "01", "name": "Thành phố Hà Nội"}',
+                           'The province must look like {"code": "01", "name": "Thành phố Hà Nội"}',
+                           field="settings.province.name")
+    name = raw["name"].strip()
+    if len(name) > 100:
+        raise InvalidInput("Tên tỉnh/thành dài quá 100 ký tự", "The province name is longer than 100 characters",
+                           field="settings.province.name")
+    try:
+        code = check_id("tỉnh/thành", "province", raw.get("code"))
+    except InvalidInput as exc:
+        exc.details["field"] = "settings.province.code"
+        raise
+    return {"code": code, "name": name}
 
 
 @dataclass(frozen=True)
@@ -64,6 +130,12 @@ class OfficeRules:
     priority_categories: dict[str, tuple[str, str]] = field(
         default_factory=lambda: dict(DEFAULT_PRIORITY_CATEGORIES)
     )
+    opening_time: time = time(7, 30)
+    closing_time: time = time(17, 30)     # unfinished tickets of the day expire then
+    bank: dict[str, str] | None = None    # {"bin", "account", "name"}: where citizens pay fees
+    rating_scale: int = 5                 # satisfaction levels offered to citizens: 1 (worst) … rating_scale (best)
+    wait_alert_s: int = 1800              # a wait longer than this is an SLA breach on the manager's view
+    province: dict[str, str] | None = None   # {"code", "name"}: the province whose managers see this office
 
     @property
     def tz(self) -> ZoneInfo:
@@ -74,7 +146,8 @@ class OfficeRules:
         """Build the rules from an office's stored settings; raise InvalidInput on anything wrong."""
         zone(timezone)
         if not isinstance(settings, Mapping):
-            raise InvalidInput("Thiết lập văn phòng phải là một đối tượng JSON", "Office settings must be a JSON object")
+            raise InvalidInput("Thiết lập văn phòng phải là một đối tượng JSON", "Office settings must be a JSON object",
+                               field="settings")
         categories = settings.get("priority_categories")
         if categories is None:
             parsed = dict(DEFAULT_PRIORITY_CATEGORIES)
@@ -83,14 +156,19 @@ class OfficeRules:
                 raise InvalidInput(
                     "priority_categories phải là đối tượng {mã: {\"name\": ..., \"name_en\": ...}}",
                     "priority_categories must be an object {code: {\"name\": ..., \"name_en\": ...}}",
+                    field="settings.priority_categories",
                 )
             parsed = {}
             for code, names in categories.items():
-                check_id("đối tượng ưu tiên", "priority category", code)
-                if not isinstance(names, Mapping) or not isinstance(names.get("name"), str):
+                try:
+                    check_id("đối tượng ưu tiên", "priority category", code)
+                except InvalidInput as exc:
+                    exc.details["field"] = "settings.priority_categories"
+                    raise
+                if not isinstance(names, Mapping) or not isinstance(names.get("name"), str) or not names["name"].strip():
                     raise InvalidInput(
                         f"Đối tượng ưu tiên '{code}' cần có tên (name)",
-                        f"Priority category '{code}' needs a name",
+                        f"Priority category '{code}' needs a name", field=f"settings.priority_categories.{code}.name",
                     )
                 parsed[code] = (names["name"], str(names.get("name_en") or names["name"]))
         fairness = FairnessRule(
@@ -98,12 +176,23 @@ class OfficeRules:
             priority=_int_setting(settings, "fair_priority", FairnessRule.priority, 1, 50),
             after_wait_s=_int_setting(settings, "fair_after_wait_s", FairnessRule.after_wait_s, 0, 86_400),
         )
+        opening = _time_setting(settings, "opening_time", time(7, 30))
+        closing = _time_setting(settings, "closing_time", time(17, 30))
+        if closing <= opening:
+            raise InvalidInput("Giờ đóng cửa phải sau giờ mở cửa", "The closing time must be after the opening time",
+                               field="settings.closing_time")
         return cls(
             timezone=timezone,
             no_show_grace_s=_int_setting(settings, "no_show_grace_s", 600, 0, 86_400),
             default_service_s=_int_setting(settings, "default_service_s", 300, 10, 86_400),
             fairness=fairness,
             priority_categories=parsed,
+            opening_time=opening,
+            closing_time=closing,
+            bank=parse_bank(settings.get("bank")),
+            rating_scale=_rating_scale(settings),
+            wait_alert_s=_int_setting(settings, "wait_alert_min", 30, 1, 24 * 60) * 60,
+            province=parse_province(settings.get("province")),
         )
 
     def check_priority(self, category: str | None) -> str | None:
@@ -114,56 +203,3 @@ class OfficeRules:
             f"Đối tượng ưu tiên không hợp lệ: {category!r}; các giá trị hợp lệ: {known}",
             f"Unknown priority category: {category!r}; valid values: {known}",
         )
-
-
-def _text(raw: Mapping[str, Any], key: str, what_vi: str, what_en: str, *, required: bool = True) -> str:
-    value = raw.get(key, "")
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise InvalidInput(f"{what_vi} cần có '{key}' (chuỗi ký tự)", f"{what_en} needs '{key}' (a string)")
-    return value.strip()
-
-
-def parse_service_spec(raw: Any) -> dict[str, Any]:
-    """Validate one service of an office configuration; returns a clean mapping."""
-    from .numbering import NumberFormat
-
-    if not isinstance(raw, Mapping):
-        raise InvalidInput("Mỗi dịch vụ phải là một đối tượng JSON", "Each service must be a JSON object")
-    code = check_id("dịch vụ", "service", raw.get("code"))
-    prefix = raw.get("prefix", code.upper())
-    width, start = raw.get("width", 3), raw.get("start", 0)
-    if prefix is not None and not isinstance(prefix, str):
-        raise InvalidInput("'prefix' phải là chuỗi hoặc null", "'prefix' must be a string or null")
-    if not isinstance(width, int) or not isinstance(start, int):
-        raise InvalidInput("'width' và 'start' phải là số nguyên", "'width' and 'start' must be integers")
-    NumberFormat(prefix=prefix, width=width, start=start)  # validates
-    return {
-        "code": code,
-        "name": _text(raw, "name", f"Dịch vụ '{code}'", f"Service '{code}'"),
-        "name_en": _text(raw, "name_en", f"Dịch vụ '{code}'", f"Service '{code}'", required=False),
-        "field": _text(raw, "field", f"Dịch vụ '{code}'", f"Service '{code}'", required=False),
-        "prefix": prefix, "width": width, "start": start,
-    }
-
-
-def parse_counter_spec(raw: Any, services: set[str]) -> dict[str, Any]:
-    """Validate one counter; every service it serves must be configured."""
-    if not isinstance(raw, Mapping):
-        raise InvalidInput("Mỗi quầy phải là một đối tượng JSON", "Each counter must be a JSON object")
-    counter = check_id("quầy", "counter", raw.get("id"))
-    served = raw.get("services")
-    if not isinstance(served, list) or not served or not all(isinstance(s, str) for s in served):
-        raise InvalidInput(
-            f"Quầy '{counter}' cần danh sách dịch vụ phục vụ ('services')",
-            f"Counter '{counter}' needs the list of services it serves ('services')",
-        )
-    unknown = sorted(set(served) - services)
-    if unknown:
-        raise InvalidInput(
-            f"Quầy '{counter}' phục vụ dịch vụ chưa cấu hình: {', '.join(unknown)}",
-            f"Counter '{counter}' serves unconfigured services: {', '.join(unknown)}",
-        )
-    name = raw.get("name") or f"Quầy {counter}"
-    if not isinstance(name, str):
-        raise InvalidInput(f"Tên quầy '{counter}' phải là chuỗi", f"Counter '{counter}' name must be a string")
-    return {"id": counter, "name": name, "services": list(dict.fromkeys(served))}

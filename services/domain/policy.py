@@ -83,6 +83,35 @@ def choose_next(
     return priority
 
 
+def call_order(candidates: Iterable[Candidate], *, counter: str, services: Iterable[str], history: Sequence[bool],
+               rule: FairnessRule, now: datetime, limit: int = 50) -> list[tuple[Candidate, str]]:
+    """The order in which `counter` will call these tickets if nothing else changes, each with why: "directed"
+    (sent to this counter), "priority", "fairness" (a normal ticket's turn under the ratio although priority
+    ones wait) or "order" (first come, first served). Every step is `choose_next` itself."""
+    served = set(services)
+    pending = sorted((c for c in candidates if c.service in served and c.for_counter in (None, counter)),
+                     key=lambda c: (c.queued_at, c.seq, c.ticket_id))
+    calls = list(history)
+    order: list[tuple[Candidate, str]] = []
+    while pending and len(order) < limit:
+        heads = [c for c in (next((c for c in pending if c.for_counter == counter), None),
+                             next((c for c in pending if c.for_counter is None and c.is_priority), None),
+                             next((c for c in pending if c.for_counter is None and not c.is_priority), None)) if c]
+        chosen = choose_next(heads, counter=counter, services=served, history=calls, rule=rule, now=now)
+        if chosen is None:
+            break
+        if chosen.for_counter == counter:
+            reason = "directed"
+        elif chosen.is_priority:
+            reason = "priority"
+        else:
+            reason = "fairness" if any(h.is_priority and h.for_counter is None for h in heads) else "order"
+        order.append((chosen, reason))
+        pending.remove(chosen)
+        calls.append(chosen.is_priority)
+    return order
+
+
 def _run_was_forced(history: Sequence[bool], rule: FairnessRule) -> bool:
     """True when the current normal run began right after a full priority run.
 

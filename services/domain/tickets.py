@@ -9,6 +9,10 @@
     transfer (from waiting, called or serving): back to waiting in another
     service or for another counter, keeping the number.
     cancel: from waiting, called or no_show.
+    expire: what is left unfinished when the office closes (services.domain.closing).
+
+Every change adds one to the ticket's `version`: a screen ignores an event older than what it shows, and a
+counter action that names the version it saw is refused once the ticket has moved on.
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
-from .errors import IllegalTransition
+from .errors import Conflict, IllegalTransition
 
 
 class Status(StrEnum):
@@ -26,6 +30,7 @@ class Status(StrEnum):
     DONE = "done"
     NO_SHOW = "no_show"
     CANCELLED = "cancelled"
+    EXPIRED = "expired"
 
 
 STATUS_VI = {
@@ -35,9 +40,11 @@ STATUS_VI = {
     Status.DONE: "đã xong",
     Status.NO_SHOW: "vắng mặt",
     Status.CANCELLED: "đã hủy",
+    Status.EXPIRED: "hết hạn",
 }
 
 ACTIVE = frozenset({Status.CALLED, Status.SERVING})
+UNFINISHED = frozenset({Status.WAITING, Status.CALLED, Status.SERVING, Status.NO_SHOW})
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,9 @@ class Ticket:
     skipped_at: datetime | None = None
     recall_count: int = 0
     transfer_count: int = 0
+    version: int = 1
+    procedure: str | None = None
+    citizen_id: str | None = None
 
 
 def _refuse(ticket: Ticket, action_vi: str, action_en: str) -> IllegalTransition:
@@ -140,6 +150,31 @@ def transfer(ticket: Ticket, service: str, for_counter: str | None) -> Ticket:
         ticket, status=Status.WAITING, service=service, for_counter=for_counter, counter=None,
         called_at=None, started_at=None, transfer_count=ticket.transfer_count + 1,
     )
+
+
+def expect(ticket: Ticket, *, counter: str | None = None, version: int | None = None) -> None:
+    """Refuse a counter action meant for a ticket that has moved on since the screen showed it: no longer at
+    `counter` (called or served there), or changed since `version`. A repeated or stale press is refused
+    instead of being applied to whatever the ticket has become."""
+    if counter is not None and (ticket.counter != counter or ticket.status not in ACTIVE):
+        raise Conflict(
+            f"Phiếu {ticket.number} không còn ở quầy {counter} (đang {STATUS_VI[ticket.status]}); "
+            "màn hình đã được cập nhật, vui lòng kiểm tra lại",
+            f"Ticket {ticket.number} is no longer at counter {counter} (it is {ticket.status.value}); "
+            "the screen has been refreshed, please check again",
+        )
+    if version is not None and ticket.version != version:
+        raise Conflict(
+            f"Phiếu {ticket.number} vừa thay đổi (đang {STATUS_VI[ticket.status]}); vui lòng kiểm tra lại",
+            f"Ticket {ticket.number} has just changed (it is {ticket.status.value}); please check again",
+        )
+
+
+def expire(ticket: Ticket, now: datetime) -> Ticket:
+    """The office closed with this ticket unfinished: it is no longer valid (a new day, new numbers)."""
+    if ticket.status not in UNFINISHED:
+        raise _refuse(ticket, "cho hết hạn", "expire")
+    return replace(ticket, status=Status.EXPIRED, finished_at=now)
 
 
 def cancel(ticket: Ticket, now: datetime) -> Ticket:

@@ -8,9 +8,23 @@ from importlib import resources
 
 import asyncpg
 
+from services.messages import ServiceError
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_LOCK = 727_001  # pg_advisory_xact_lock key: one migrator at a time
+
+# The database cannot be reached (as opposed to a query it refused). InternalClientError: a connection broken
+# mid-query can fail its reset on the way back to the pool ("cannot switch to state …"); the pool drops it.
+DATABASE_DOWN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
+                 asyncpg.AdminShutdownError, asyncpg.InternalClientError)
+
+
+def database_unavailable() -> ServiceError:
+    return ServiceError(
+        "unavailable", "Cơ sở dữ liệu tạm thời không truy cập được; vui lòng thử lại sau giây lát",
+        "The database is unreachable for the moment; please try again shortly", {"part": "database"},
+    )
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -25,9 +39,18 @@ async def create_pool(dsn: str, schema: str, *, min_size: int = 2, max_size: int
     """A pool whose connections use `schema`; waits for a starting server for a while."""
     await ensure_schema(dsn, schema, connect_timeout_s)
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection,
-        server_settings={"search_path": schema, "application_name": "motcua", "timezone": "UTC"},
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=light_reset,
+        # No JIT: every query here is short; compiling one (up to a second) costs more than it ever saves.
+        server_settings={"search_path": schema, "application_name": "motcua", "timezone": "UTC", "jit": "off"},
     )
+
+
+async def light_reset(conn: asyncpg.Connection) -> None:
+    """On release to the pool: end a transaction left open, and nothing more. asyncpg's default also runs
+    `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every release, one more round trip for each
+    command; here only the outbox relay holds session state (a lock and a listener) and it drops them itself."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
 
 
 async def connect_with_retry(dsn: str, timeout_s: float, **kwargs: object) -> asyncpg.Connection:
@@ -83,3 +106,10 @@ async def migrate(pool: asyncpg.Pool) -> list[str]:
                 log.info("applied migration %s", name)
                 applied.append(name)
     return applied
+
+
+async def health(pool: asyncpg.Pool) -> dict[str, bool]:
+    """A service's own answer to `health`: it runs, and its database answers."""
+    async with pool.acquire() as conn:
+        await conn.fetchval("SELECT 1")
+    return {"database": True}

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import time
 from dataclasses import asdict
 from typing import Awaitable, Callable, Iterable
 
 import asyncpg
 
+from services import deadlines
 from services.messages import Event, event_subject
 
 log = logging.getLogger(__name__)
@@ -19,7 +22,9 @@ Publish = Callable[[str, bytes, str], Awaitable[None]]
 
 
 async def append(conn: asyncpg.Connection, prefix: str, events: Iterable[Event]) -> None:
-    """Write events in the caller's transaction; NOTIFY wakes relays in other processes on commit."""
+    """Write events in the caller's transaction; NOTIFY wakes relays in other processes on commit. Called right
+    before the commit of every change that has events: refused once the caller's deadline has passed."""
+    deadlines.check()
     rows = [
         (event.event_id, event_subject(prefix, event), json.dumps({**asdict(event), "type": event.type},
                                                                   ensure_ascii=False))
@@ -28,30 +33,58 @@ async def append(conn: asyncpg.Connection, prefix: str, events: Iterable[Event])
     if not rows:
         return
     ids, subjects, payloads = zip(*rows)
-    # One round trip: the rows, and a NOTIFY delivered to listening relays when the transaction commits.
+    # One round trip: the rows, and a NOTIFY delivered to listening relays when the transaction commits. Each event
+    # carries its transaction's id ("txid"): a read model built from a snapshot (GetQueue's "snapshot") skips the
+    # events that snapshot already shows.
     await conn.execute(
         "WITH written AS (INSERT INTO outbox (event_id, subject, payload)"
-        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]::jsonb[]) RETURNING 1)"
+        " SELECT e, s, jsonb_set(p::jsonb, '{txid}', to_jsonb(pg_current_xact_id()::text::bigint))"
+        " FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(e, s, p) RETURNING 1)"
         f" SELECT pg_notify('{NOTIFY_CHANNEL}', count(*)::text) FROM written",
         list(ids), list(subjects), list(payloads),
     )
 
 
-class OutboxRelay:
-    """Publishes unpublished outbox rows in order and marks them sent.
+async def _leave_clean(conn: asyncpg.Connection) -> None:
+    """The relay's lock and listener are session state, and pooled connections are not reset on release
+    (services.store.db.light_reset): drop them here, or drop the connection."""
+    try:
+        await conn.execute("SELECT pg_advisory_unlock_all(); UNLISTEN *")
+    except Exception:  # noqa: BLE001 - a broken connection: the pool replaces it, and the lock goes with it
+        conn.terminate()
 
-    Several relays may run: FOR UPDATE SKIP LOCKED hands each row to one of them, and
-    the JetStream message id (the event id) makes a re-publish after a crash a no-op.
+
+class OutboxRelay:
+    """Publishes unpublished outbox rows in id order and marks them sent.
+
+    One relay per stream is active at a time: it holds a PostgreSQL advisory lock on its own connection, and the
+    others wait. When the active one dies its connection closes, the lock is released and another takes over
+    within `standby_s`. So events are never published by two relays at once, out of order: each ticket's events
+    (whose transactions take turns on the ticket's row lock) reach the stream in the order they were committed.
+    The JetStream message id (the event id) makes a re-publish after a crash a no-op. Published rows are pruned
+    after `retention_s`.
+
+    What an acknowledged event survives: JetStream acknowledges a write before its file store syncs to disk (every
+    second on the embedded server: services.embedded.nats), so a process crash loses nothing but a power cut may
+    lose the last second of the stream. Each relay that becomes active therefore publishes the last `replay_s` of
+    events again, in order; JetStream's duplicate window (longer than that) drops those it still has.
     """
 
-    def __init__(self, pool: asyncpg.Pool, publish: Publish, *, batch: int = 200, poll_s: float = 1.0) -> None:
+    def __init__(self, pool: asyncpg.Pool, publish: Publish, *, stream: str = "MOTCUA_EVENTS", batch: int = 200,
+                 poll_s: float = 1.0, standby_s: float = 2.0, retention_s: float = 7 * 86_400,
+                 replay_s: float = 120.0) -> None:
         self._pool = pool
         self._publish = publish
+        self._lock_key = f"motcua-outbox:{stream}"
         self._batch = batch
         self._poll_s = poll_s
+        self._standby_s = standby_s
+        self._retention_s = retention_s
+        self._replay_s = replay_s
         self._wake = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None
         self._stopping = False
+        self._pruned_at = 0.0
+        self.active = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -65,54 +98,100 @@ class OutboxRelay:
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
 
-    async def relay_once(self) -> int:
-        """Publish one batch; return how many rows were sent."""
-        async with self._pool.acquire() as conn:
-            async with conn.transaction():
-                rows = await conn.fetch(
-                    "SELECT id, event_id, subject, payload FROM outbox WHERE published_at IS NULL"
-                    " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-                    self._batch,
-                )
-                sent = []
-                for row in rows:
-                    data = json.dumps(row["payload"], ensure_ascii=False).encode()
-                    try:
-                        await self._publish(row["subject"], data, str(row["event_id"]))
-                    except Exception:  # noqa: BLE001 - keep order: stop at the first failure, retry later
-                        log.warning("outbox: publish failed, will retry", exc_info=True)
-                        break
-                    sent.append(row["id"])
-                if sent:
-                    await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", sent)
-                return len(sent)
+    async def relay_once(self, conn: asyncpg.Connection | None = None) -> int:
+        """Publish one batch; return how many rows were sent. Stops at the first failure, keeping the order."""
+        if conn is None:
+            async with self._pool.acquire() as own:
+                return await self.relay_once(own)
+        async with conn.transaction():
+            rows = await conn.fetch(
+                "SELECT id, event_id, subject, payload FROM outbox WHERE published_at IS NULL"
+                " ORDER BY id LIMIT $1 FOR UPDATE", self._batch,
+            )
+            sent = []
+            for row in rows:
+                data = json.dumps(row["payload"], ensure_ascii=False).encode()
+                try:
+                    await self._publish(row["subject"], data, str(row["event_id"]))
+                except Exception:  # noqa: BLE001 - keep order: stop at the first failure, retry later
+                    log.warning("outbox: publish failed, will retry", exc_info=True)
+                    break
+                sent.append(row["id"])
+            if sent:
+                await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", sent)
+            return len(sent)
 
     async def run(self) -> None:
-        """Relay until cancelled: woken in-process, by NOTIFY, or by the poll timer."""
-        try:
-            self._listener = await self._pool.acquire()
-            await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
-        except (OSError, asyncpg.PostgresError):
-            log.warning("outbox: LISTEN unavailable, polling only", exc_info=True)
+        """Until stopped: wait to become the active relay, then relay, woken in-process, by NOTIFY or by the timer."""
+        while not self._stopping:
+            try:
+                async with self._pool.acquire() as conn:
+                    if await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", self._lock_key):
+                        try:
+                            await self._lead(conn)
+                        finally:
+                            self.active = False
+                            await _leave_clean(conn)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                log.warning("outbox: database unavailable, will retry", exc_info=True)
+            if not self._stopping:
+                await self._sleep(self._standby_s)
+
+    async def replay(self, conn: asyncpg.Connection) -> int:
+        """Publish again the events of the last `replay_s`, in order (see the class's note on power cuts)."""
+        rows = await conn.fetch(
+            "SELECT event_id, subject, payload FROM outbox WHERE published_at >= now() - make_interval(secs => $1)"
+            " ORDER BY id", self._replay_s)
+        for row in rows:
+            await self._publish(row["subject"], json.dumps(row["payload"], ensure_ascii=False).encode(),
+                                str(row["event_id"]))
+        return len(rows)
+
+    async def _lead(self, conn: asyncpg.Connection) -> None:
+        self.active = True
+        log.info("outbox relay active for %s", self._lock_key)
+        if self._replay_s > 0:
+            try:
+                replayed = await self.replay(conn)
+                if replayed:
+                    log.info("outbox: published again the %d events of the last %.0f s", replayed, self._replay_s)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                raise                       # the database: run() waits and tries again
+            except Exception:  # noqa: BLE001 - the bus is not there yet: nothing is lost, relaying goes on
+                log.warning("outbox: replay failed; continuing", exc_info=True)
+        await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
         try:
             while not self._stopping:
                 self._wake.clear()
-                try:
-                    while await self.relay_once() >= self._batch:
-                        pass
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                    log.warning("outbox: database unavailable, will retry", exc_info=True)
-                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation
-                # that lands as the event fires, leaving this loop running after shutdown.
-                try:
-                    async with asyncio.timeout(self._poll_s):
-                        await self._wake.wait()
-                except TimeoutError:
+                while await self.relay_once(conn) >= self._batch:
                     pass
+                await self._prune(conn)
+                await self._sleep(self._poll_s)
         finally:
-            if self._listener is not None:
-                try:
-                    await self._listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
-                    await self._pool.release(self._listener)
-                except Exception:  # noqa: BLE001 - pool may be closing
-                    pass
+            with contextlib.suppress(Exception):
+                await conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+
+    async def _sleep(self, seconds: float) -> None:
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation
+        # that lands as the event fires, leaving this loop running after shutdown.
+        try:
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+
+    async def _prune(self, conn: asyncpg.Connection) -> None:
+        now = time.monotonic()
+        if now - self._pruned_at < 3600:
+            return
+        self._pruned_at = now
+        done = await conn.execute("DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)",
+                                  self._retention_s)
+        log.info("outbox: pruned published rows older than %.0f h (%s)", self._retention_s / 3600, done)
+
+
+async def backlog(conn: asyncpg.Connection) -> dict[str, float]:
+    """How many events wait to be published, and for how long the oldest has waited (seconds)."""
+    row = await conn.fetchrow("SELECT count(*) AS n, extract(epoch FROM now() - min(created_at)) AS age"
+                              " FROM outbox WHERE published_at IS NULL")
+    return {"backlog": row["n"], "oldest_s": round(row["age"] or 0.0, 3)}

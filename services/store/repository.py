@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -53,6 +53,10 @@ async def get_office(conn: asyncpg.Connection, office: str, *, lock: bool = Fals
     return Office(row["id"], row["name"], row["timezone"], row["settings"])
 
 
+async def office_exists(conn: asyncpg.Connection, office: str) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM offices WHERE id = $1", office))
+
+
 async def upsert_office(conn: asyncpg.Connection, office: str, name: str, timezone: str,
                         settings: dict[str, Any]) -> None:
     await conn.execute(
@@ -64,12 +68,13 @@ async def upsert_office(conn: asyncpg.Connection, office: str, name: str, timezo
 
 async def upsert_service(conn: asyncpg.Connection, office: str, spec: dict[str, Any], position: int) -> None:
     await conn.execute(
-        "INSERT INTO services (office_id, code, name, name_en, field, prefix, width, start, position, active)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true)"
+        "INSERT INTO services (office_id, code, name, name_en, field, prefix, width, start, position, active,"
+        " icon, procedures) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10, $11)"
         " ON CONFLICT (office_id, code) DO UPDATE SET name = $3, name_en = $4, field = $5, prefix = $6,"
-        " width = $7, start = $8, position = $9, active = true",
+        " width = $7, start = $8, position = $9, active = true, icon = $10, procedures = $11",
         office, spec["code"], spec["name"], spec.get("name_en", ""), spec.get("field", ""),
-        spec.get("prefix"), spec.get("width", 3), spec.get("start", 0), position,
+        spec.get("prefix"), spec.get("width", 3), spec.get("start", 0), position, spec.get("icon"),
+        spec.get("procedures", []),
     )
 
 
@@ -92,21 +97,38 @@ async def deactivate_missing(conn: asyncpg.Connection, office: str, services: li
 
 async def list_services(conn: asyncpg.Connection, office: str) -> list[asyncpg.Record]:
     return await conn.fetch(
-        "SELECT code, name, name_en, field, prefix, width, start FROM services"
+        "SELECT code, name, name_en, field, prefix, width, start, icon, procedures FROM services"
         " WHERE office_id = $1 AND active ORDER BY position, code", office,
     )
 
 
+async def get_office_and_service(conn: asyncpg.Connection, office: str, code: str
+                                 ) -> tuple[Office, tuple[asyncpg.Record, NumberFormat] | None]:
+    """get_office and get_service in one round trip (issuing a ticket needs both); the service is None when the
+    office has no such active service (service_not_found says so)."""
+    row = await conn.fetchrow(
+        "SELECT o.id, o.name AS office_name, o.timezone, o.settings, s.code, s.name, s.name_en, s.prefix, s.width,"
+        " s.start, s.procedures FROM offices o LEFT JOIN services s ON s.office_id = o.id AND s.code = $2"
+        " AND s.active WHERE o.id = $1", office, code)
+    if row is None:
+        raise _office_not_found(office)
+    found = Office(row["id"], row["office_name"], row["timezone"], row["settings"])
+    if row["code"] is None:
+        return found, None
+    return found, (row, NumberFormat(prefix=row["prefix"], width=row["width"], start=row["start"]))
+
+
+def service_not_found(office: str, code: str) -> NotFound:
+    return NotFound(f"Văn phòng '{office}' không có dịch vụ '{code}'", f"Office '{office}' has no service '{code}'")
+
+
 async def get_service(conn: asyncpg.Connection, office: str, code: str) -> tuple[asyncpg.Record, NumberFormat]:
     row = await conn.fetchrow(
-        "SELECT code, name, name_en, prefix, width, start FROM services"
+        "SELECT code, name, name_en, prefix, width, start, procedures FROM services"
         " WHERE office_id = $1 AND code = $2 AND active", office, code,
     )
     if row is None:
-        raise NotFound(
-            f"Văn phòng '{office}' không có dịch vụ '{code}'",
-            f"Office '{office}' has no service '{code}'",
-        )
+        raise service_not_found(office, code)
     return row, NumberFormat(prefix=row["prefix"], width=row["width"], start=row["start"])
 
 
@@ -155,7 +177,7 @@ async def next_seq(conn: asyncpg.Connection, office: str, service: str, day: dat
 _COLUMNS = (
     "id, office_id, service_code, origin_service, local_day, seq, number, priority, status, counter_id,"
     " for_counter, issued_at, queued_at, called_at, started_at, finished_at, skipped_at, recall_count,"
-    " transfer_count"
+    " transfer_count, version, procedure, citizen_id"
 )
 
 
@@ -167,28 +189,33 @@ def _ticket(row: asyncpg.Record) -> Ticket:
         issued_at=row["issued_at"], queued_at=row["queued_at"], counter=row["counter_id"],
         for_counter=row["for_counter"], called_at=row["called_at"], started_at=row["started_at"],
         finished_at=row["finished_at"], skipped_at=row["skipped_at"], recall_count=row["recall_count"],
-        transfer_count=row["transfer_count"],
+        transfer_count=row["transfer_count"], version=row["version"], procedure=row["procedure"],
+        citizen_id=str(row["citizen_id"]) if row["citizen_id"] else None,
     )
 
 
 async def insert_ticket(conn: asyncpg.Connection, t: Ticket, idempotency_key: str | None) -> None:
     await conn.execute(
         f"INSERT INTO tickets ({_COLUMNS}, idempotency_key) VALUES"
-        " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+        " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,"
+        " $23)",
         uuid.UUID(t.id), t.office, t.service, t.origin_service, t.local_day, t.seq, t.number, t.priority,
         t.status.value, t.counter, t.for_counter, t.issued_at, t.queued_at, t.called_at, t.started_at,
-        t.finished_at, t.skipped_at, t.recall_count, t.transfer_count, idempotency_key,
+        t.finished_at, t.skipped_at, t.recall_count, t.transfer_count, t.version, t.procedure,
+        uuid.UUID(t.citizen_id) if t.citizen_id else None, idempotency_key,
     )
 
 
-async def save_ticket(conn: asyncpg.Connection, t: Ticket) -> None:
-    await conn.execute(
+async def save_ticket(conn: asyncpg.Connection, t: Ticket) -> Ticket:
+    """Store a changed ticket (its row locked by the caller); returns it with its new version."""
+    version = await conn.fetchval(
         "UPDATE tickets SET service_code = $2, status = $3, counter_id = $4, for_counter = $5, queued_at = $6,"
         " called_at = $7, started_at = $8, finished_at = $9, skipped_at = $10, recall_count = $11,"
-        " transfer_count = $12 WHERE id = $1",
+        " transfer_count = $12, version = version + 1 WHERE id = $1 RETURNING version",
         uuid.UUID(t.id), t.service, t.status.value, t.counter, t.for_counter, t.queued_at, t.called_at,
         t.started_at, t.finished_at, t.skipped_at, t.recall_count, t.transfer_count,
     )
+    return replace(t, version=version)
 
 
 def _ticket_not_found(ref: str) -> NotFound:
@@ -235,16 +262,24 @@ async def current_ticket(conn: asyncpg.Connection, office: str, counter: str) ->
     return _ticket(row) if row else None
 
 
-async def candidates(conn: asyncpg.Connection, office: str, services: tuple[str, ...],
-                     counter: str) -> list[Candidate]:
-    """The head of each (service, priority class, directed counter) queue: all the policy needs."""
+_HEAD = ("SELECT id, service_code, priority, queued_at, seq, for_counter FROM tickets WHERE office_id = $1"
+         " AND status = 'waiting'")
+
+
+async def candidates(conn: asyncpg.Connection, office: str, services: tuple[str, ...], counter: str,
+                     depth: int = 1, *, lock: bool = False) -> list[Candidate]:
+    """The first `depth` tickets of each queue the counter calls from (each service's priority and normal queue,
+    and the tickets sent to this counter), read in index order: the cost does not grow with the queue's length.
+    `lock`: each head is locked for this transaction, skipping the heads other clerks hold at this moment (FOR
+    UPDATE SKIP LOCKED): clerks of one office pick at the same time, and never the same ticket."""
+    locking = " FOR UPDATE SKIP LOCKED" if lock else ""
     rows = await conn.fetch(
-        "SELECT DISTINCT ON (service_code, priority IS NOT NULL, for_counter)"
-        " id, service_code, priority, queued_at, seq, for_counter FROM tickets"
-        " WHERE office_id = $1 AND status = 'waiting' AND service_code = ANY($2::text[])"
-        " AND (for_counter IS NULL OR for_counter = $3)"
-        " ORDER BY service_code, priority IS NOT NULL, for_counter, queued_at, seq",
-        office, list(services), counter,
+        f"SELECT h.* FROM unnest($2::text[]) AS s(code), unnest(ARRAY[true, false]) AS p(prio),"
+        f" LATERAL ({_HEAD} AND service_code = s.code AND for_counter IS NULL"
+        f"          AND (priority IS NOT NULL) = p.prio ORDER BY queued_at, seq LIMIT $4{locking}) AS h"
+        f" UNION ALL SELECT f.* FROM ({_HEAD} AND for_counter = $3 AND service_code = ANY($2::text[])"
+        f"            ORDER BY queued_at, seq LIMIT $4{locking}) AS f",
+        office, list(services), counter, depth,
     )
     return [
         Candidate(str(r["id"]), r["service_code"], r["priority"] is not None, r["queued_at"], r["seq"],
@@ -260,22 +295,35 @@ class PositionFacts:
     recent_durations_s: list[float]
 
 
-async def position_facts(conn: asyncpg.Connection, office: str, service: str, ticket_id: str,
-                         is_priority: bool, queued_at: datetime, since: datetime) -> PositionFacts:
-    """In one round trip: waiting tickets likely served before this one (same service, earlier;
-    priority ones before normal ones), open counters for the service, recent service durations."""
+async def position_facts(conn: asyncpg.Connection, office: str, service: str, ticket_id: str, is_priority: bool,
+                         queued_at: datetime, seq: int | None, since: datetime) -> PositionFacts:
+    """In one round trip: waiting tickets likely served before this one (same service; priority ones before
+    normal ones, then queue order: queued_at, seq, id), open counters for the service, recent service durations.
+    `seq` None: a ticket not numbered yet, after every other. The live read model counts the same way
+    (services.live.queue)."""
     row = await conn.fetchrow(
         "SELECT (SELECT count(*) FROM tickets WHERE office_id = $1 AND service_code = $2"
         "        AND status = 'waiting' AND id <> $3 AND (CASE WHEN $4 THEN priority IS NOT NULL"
-        "        AND queued_at <= $5 ELSE priority IS NOT NULL OR queued_at <= $5 END)) AS ahead,"
+        "        AND (queued_at, seq, id) < ($5, $7, $3) ELSE priority IS NOT NULL"
+        "        OR (queued_at, seq, id) < ($5, $7, $3) END)) AS ahead,"
         " (SELECT count(*) FROM counters WHERE office_id = $1 AND active AND NOT paused"
         "        AND $2 = ANY(services)) AS open_counters,"
         " ARRAY(SELECT extract(epoch FROM finished_at - started_at)::float8 FROM tickets"
         "       WHERE office_id = $1 AND service_code = $2 AND status = 'done' AND finished_at >= $6"
         "       AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT 20) AS durations",
         office, service, uuid.UUID(ticket_id), is_priority, queued_at, since,
+        2_147_483_647 if seq is None else seq,
     )
     return PositionFacts(row["ahead"], row["open_counters"], list(row["durations"]))
+
+
+async def waiting_counts(conn: asyncpg.Connection, office: str) -> dict[str, tuple[int, int]]:
+    """Per service: (waiting, of which priority), counted in full (lists are cut; counts never are)."""
+    rows = await conn.fetch(
+        "SELECT service_code, count(*) AS n, count(priority) AS p FROM tickets"
+        " WHERE office_id = $1 AND status = 'waiting' GROUP BY service_code", office,
+    )
+    return {r["service_code"]: (r["n"], r["p"]) for r in rows}
 
 
 async def waiting_tickets(conn: asyncpg.Connection, office: str, limit: int = 500) -> list[Ticket]:
@@ -284,6 +332,41 @@ async def waiting_tickets(conn: asyncpg.Connection, office: str, limit: int = 50
         " ORDER BY queued_at, seq LIMIT $2", office, limit,
     )
     return [_ticket(r) for r in rows]
+
+
+async def unfinished_tickets(conn: asyncpg.Connection, office: str, today: date, closed: bool,
+                             limit: int) -> list[Ticket]:
+    """Tickets due to expire: unfinished from an earlier local day; and from today, once closed, all but those
+    being served. Locked, skipping any another transaction holds (it is changing them right now)."""
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM tickets WHERE office_id = $1 AND status IN ('waiting', 'called', 'serving', 'no_show')"
+        " AND (local_day < $2 OR ($3 AND local_day = $2 AND status <> 'serving'))"
+        " ORDER BY local_day, seq LIMIT $4 FOR UPDATE SKIP LOCKED", office, today, closed, limit,
+    )
+    return [_ticket(r) for r in rows]
+
+
+async def waiting_compact(conn: asyncpg.Connection, office: str) -> list[list[Any]]:
+    """Every waiting ticket, compactly: [id, number, service, priority, queued_at, seq, for_counter, version,
+    procedure] in queue order."""
+    rows = await conn.fetch(
+        "SELECT id, number, service_code, priority, queued_at, seq, for_counter, version, procedure FROM tickets"
+        " WHERE office_id = $1 AND status = 'waiting' ORDER BY queued_at, seq, id", office,
+    )
+    return [[str(r["id"]), r["number"], r["service_code"], r["priority"], r["queued_at"].isoformat(), r["seq"],
+             r["for_counter"], r["version"], r["procedure"]] for r in rows]
+
+
+async def recent_durations(conn: asyncpg.Connection, office: str, since: datetime) -> dict[str, list[float]]:
+    """Per service, the last 20 service times (seconds) since `since`, newest first."""
+    rows = await conn.fetch(
+        "SELECT s.code AS service_code, ARRAY(SELECT extract(epoch FROM t.finished_at - t.started_at)::float8"
+        "  FROM tickets t"
+        "  WHERE t.office_id = $1 AND t.service_code = s.code AND t.status = 'done' AND t.finished_at >= $2"
+        "  AND t.started_at IS NOT NULL ORDER BY t.finished_at DESC LIMIT 20) AS durations"
+        " FROM services s WHERE s.office_id = $1 AND s.active", office, since,
+    )
+    return {r["service_code"]: list(r["durations"]) for r in rows}
 
 
 async def active_tickets(conn: asyncpg.Connection, office: str) -> list[Ticket]:

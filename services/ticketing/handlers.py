@@ -12,24 +12,44 @@ import asyncpg
 
 from services import messages as m
 from services.domain import tickets as rules
+from services.domain.access import Actor, Right, check, check_province_unchanged
 from services.domain.errors import Conflict, InvalidInput, NotFound
 from services.domain.numbering import local_day, utc_now
-from services.domain.office import OfficeRules, check_id, parse_counter_spec, parse_service_spec
+from services.domain.office import OfficeRules, check_id
+from services.domain.office_config import parse_office
 from services.domain.policy import choose_next
 from services.domain.tickets import Status, Ticket
 from services.store import outbox
+from services.store.db import DATABASE_DOWN, database_unavailable
 from services.store import repository as repo
 from services.ticketing.queries import TicketingReads
-from services.ticketing.views import ticket_view
+from services.ticketing.views import came_from, ticket_view
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Work = Callable[[asyncpg.Connection], Awaitable[tuple[Any, list[m.Event]]]]
 
-_DATABASE_DOWN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                  asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError)
 _RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError, asyncpg.UniqueViolationError)
+
+
+def _check_procedure(service: Any, procedure: str | None) -> str | None:
+    if procedure is None:
+        return None
+    if procedure not in {p["code"] for p in service["procedures"]}:
+        raise InvalidInput(f"Dịch vụ {service['code']} không có thủ tục '{procedure}'",
+                           f"Service {service['code']} has no procedure '{procedure}'")
+    return procedure
+
+
+def _check_citizen(citizen_id: str | None) -> str | None:
+    if citizen_id is None:
+        return None
+    try:
+        return str(uuid.UUID(citizen_id))
+    except ValueError as exc:
+        raise InvalidInput(f"Mã công dân không hợp lệ: {citizen_id[:40]!r}", f"Invalid citizen id: {citizen_id[:40]!r}") \
+            from exc
 
 
 class Ticketing(TicketingReads):
@@ -47,18 +67,19 @@ class Ticketing(TicketingReads):
             m.Complete: self.complete, m.Cancel: self.cancel, m.ReturnToQueue: self.return_to_queue,
             m.Transfer: self.transfer, m.PauseCounter: self.pause, m.ResumeCounter: self.resume,
             m.ListServices: self.list_services, m.GetOffice: self.get_office, m.GetQueue: self.get_queue,
-            m.GetTicket: self.get_ticket, m.Health: self.health,
+            m.GetTicket: self.get_ticket, m.Health: self.health, m.GetOfficeState: self.get_office_state,
+            m.LocateTicket: self.locate_ticket, m.GetOfficeConfiguration: self.get_office_configuration,
         }
 
     async def execute(self, command: m.Command) -> Any:
         try:
             return await self._routes[type(command)](command)
-        except _DATABASE_DOWN as exc:
+        except DATABASE_DOWN as exc:
             log.warning("database unavailable: %s", exc)
-            raise m.ServiceError(
-                "unavailable", "Cơ sở dữ liệu tạm thời không truy cập được; vui lòng thử lại sau giây lát",
-                "The database is unreachable for the moment; please try again shortly",
-            ) from exc
+            raise database_unavailable() from exc
+
+    async def run(self, work: Work) -> Any:
+        return await self._run(work)
 
     async def _run(self, work: Work) -> Any:
         """Run `work` in a transaction with its events; retry the rare lost race."""
@@ -82,18 +103,16 @@ class Ticketing(TicketingReads):
 
     async def configure_office(self, cmd: m.ConfigureOffice) -> dict[str, Any]:
         office = check_id("văn phòng", "office", cmd.office)
-        if not cmd.name.strip():
-            raise InvalidInput("Văn phòng cần có tên", "The office needs a name")
-        OfficeRules.from_settings(cmd.timezone, cmd.settings)
-        services = [parse_service_spec(s) for s in cmd.services]
+        actor = check(Actor.from_dict(cmd.actor), Right.CONFIGURE_OFFICE, office)
+        rules, services, counters = parse_office(cmd.name, cmd.timezone, cmd.settings, cmd.services, cmd.counters)
         codes = {s["code"] for s in services}
-        if len(codes) != len(services):
-            raise InvalidInput("Mã dịch vụ bị trùng", "Duplicate service codes")
-        counters = [parse_counter_spec(c, codes) for c in cmd.counters]
-        if len({c["id"] for c in counters}) != len(counters):
-            raise InvalidInput("Mã quầy bị trùng", "Duplicate counter ids")
 
         async def work(conn: asyncpg.Connection) -> tuple[Any, list[m.Event]]:
+            if not actor.is_admin:
+                if not await repo.office_exists(conn, office):
+                    check(actor, Right.CREATE_OFFICE)   # managers change their office; only admins create offices
+                before = await repo.get_office(conn, office, lock=True)
+                check_province_unchanged(actor, before.rules.province, rules.province)
             await repo.upsert_office(conn, office, cmd.name.strip(), cmd.timezone, cmd.settings)
             for position, spec in enumerate(services):
                 await repo.upsert_service(conn, office, spec, position)
@@ -101,7 +120,15 @@ class Ticketing(TicketingReads):
                 await repo.upsert_counter(conn, office, spec)
             await repo.deactivate_missing(conn, office, sorted(codes), [c["id"] for c in counters])
             summary = {"office": office, "services": sorted(codes), "counters": [c["id"] for c in counters]}
-            return summary, [m.OfficeConfigured(office=office, data=summary)]
+            # What projections (reports) need to know of the office, so they follow from the events alone.
+            described = {**summary, "name": cmd.name.strip(), "timezone": cmd.timezone,
+                         "province": rules.province, "wait_alert_s": rules.wait_alert_s,
+                         "rating_scale": rules.rating_scale,
+                         "opening_time": rules.opening_time.strftime("%H:%M"),
+                         "closing_time": rules.closing_time.strftime("%H:%M"),
+                         "service_names": {s["code"]: s["name"] for s in services},
+                         "counter_names": {c["id"]: c.get("name") or c["id"] for c in counters}}
+            return summary, [m.OfficeConfigured(office=office, data=described, actor=cmd.actor)]
 
         return await self._run(work)
 
@@ -109,12 +136,13 @@ class Ticketing(TicketingReads):
 
     async def issue(self, cmd: m.IssueTicket) -> dict[str, Any]:
         check_id("văn phòng", "office", cmd.office)
+        check(Actor.from_dict(cmd.actor), Right.ISSUE_TICKET, cmd.office)
         key = cmd.idempotency_key
         if key is not None and not 1 <= len(key) <= 200:
             raise InvalidInput("Idempotency-Key phải dài 1–200 ký tự", "Idempotency-Key must be 1–200 characters")
 
         async def work(conn: asyncpg.Connection) -> tuple[Any, list[m.Event]]:
-            office = await repo.get_office(conn, cmd.office)
+            office, asked = await repo.get_office_and_service(conn, cmd.office, cmd.service)
             office_rules = office.rules
             priority = office_rules.check_priority(cmd.priority)
             if key is not None:
@@ -129,21 +157,27 @@ class Ticketing(TicketingReads):
                     view = {**ticket_view(existing), **await self._position(conn, existing, office_rules),
                             "service_name": service["name"], "replayed": True}
                     return view, []
-            service, number_format = await repo.get_service(conn, cmd.office, cmd.service)
+            if asked is None:
+                raise repo.service_not_found(cmd.office, cmd.service)
+            service, number_format = asked
+            procedure = _check_procedure(service, cmd.procedure)
             now = self._clock()
             day = local_day(now, office_rules.tz)
             draft = Ticket(
                 id=str(uuid.uuid4()), office=cmd.office, service=cmd.service, origin_service=cmd.service,
                 local_day=day, seq=0, number="", priority=priority, status=Status.WAITING,
-                issued_at=now, queued_at=now,
+                issued_at=now, queued_at=now, procedure=procedure, citizen_id=_check_citizen(cmd.citizen_id),
             )
             # Position first: the numbering row lock taken next is then held for as short as possible.
             position = await self._position(conn, draft, office_rules)
             seq = await repo.next_seq(conn, cmd.office, cmd.service, day)
-            ticket = replace(draft, seq=seq, number=number_format.label(seq))
+            # Issued when its number was taken (under the numbering row's lock): issue times follow the numbers.
+            issued = max(now, self._clock())
+            ticket = replace(draft, seq=seq, number=number_format.label(seq), issued_at=issued, queued_at=issued)
             await repo.insert_ticket(conn, ticket, key)
             view = {**ticket_view(ticket), **position, "service_name": service["name"], "replayed": False}
-            return view, [m.TicketIssued(office=cmd.office, ticket=ticket_view(ticket))]
+            return view, [m.TicketIssued(office=cmd.office, ticket=ticket_view(ticket), actor=cmd.actor,
+                                         data=came_from(None))]
 
         return await self._run(work)
 
@@ -165,32 +199,51 @@ class Ticketing(TicketingReads):
             f"Counter {counter} is serving {current.number}; complete, skip or transfer it first",
         )
 
+    @staticmethod
+    def _moved_on(counter: str, ticket_id: str, current: Ticket | None) -> Conflict:
+        now_vi = f"đang phục vụ số {current.number}" if current else "không có số nào"
+        now_en = f"is serving {current.number}" if current else "has no ticket"
+        return Conflict(
+            f"Phiếu cần hoàn thành không còn là phiếu của quầy {counter} (quầy {now_vi}); không gọi thêm ai. "
+            "Màn hình đã được cập nhật.",
+            f"The ticket to complete is no longer counter {counter}'s (the counter {now_en}); nobody was called. "
+            "The screen has been refreshed.", ticket=ticket_id,
+        )
+
     async def call_next(self, cmd: m.CallNext) -> dict[str, Any]:
+        check(Actor.from_dict(cmd.actor), Right.SERVE, cmd.office)
+
         async def work(conn: asyncpg.Connection) -> tuple[Any, list[m.Event]]:
-            # The office row lock makes callers of one office take turns: two clerks can never
-            # be handed the same ticket, and the fairness history stays consistent.
-            office = await repo.get_office(conn, cmd.office, lock=True)
+            # Clerks of one office call at the same time: each locks the head of each queue it calls from, skipping
+            # the heads another clerk holds (SKIP LOCKED), so two clerks are never handed the same ticket. The
+            # counter's row lock makes one counter's presses take turns and keeps its fairness history consistent.
+            office = await repo.get_office(conn, cmd.office)
             office_rules = office.rules
             counter = await self._open_counter(conn, cmd.office, cmd.counter)
             now = self._clock()
             events: list[m.Event] = []
             completed = None
             current = await repo.current_ticket(conn, cmd.office, cmd.counter)
+            if cmd.complete is not None:
+                if current is None or current.id != cmd.complete:
+                    raise self._moved_on(cmd.counter, cmd.complete, current)
+            elif current is not None:
+                raise self._busy(cmd.counter, current)
             if current is not None:
-                if not cmd.complete_current:
-                    raise self._busy(cmd.counter, current)
                 done = rules.complete(current, now)
-                await repo.save_ticket(conn, done)
+                done = await repo.save_ticket(conn, done)
                 completed = ticket_view(done)
-                events.append(m.TicketCompleted(office=cmd.office, ticket=completed, counter=cmd.counter))
+                events.append(m.TicketCompleted(office=cmd.office, ticket=completed, counter=cmd.counter,
+                                                actor=cmd.actor, data=came_from(current)))
             ticket = await self._pick(conn, counter, office_rules, now)
             if ticket is None:
                 return {"ticket": None, "completed": completed}, events
             called = rules.call(ticket, cmd.counter, now, office_rules.no_show_grace_s)
-            await repo.save_ticket(conn, called)
+            called = await repo.save_ticket(conn, called)
             await repo.remember_call(conn, cmd.office, cmd.counter, called.priority is not None)
             view = ticket_view(called)
-            events.append(m.TicketCalled(office=cmd.office, ticket=view, counter=cmd.counter))
+            events.append(m.TicketCalled(office=cmd.office, ticket=view, counter=cmd.counter, actor=cmd.actor,
+                                         data=came_from(ticket)))
             return {"ticket": view, "completed": completed}, events
 
         return await self._run(work)
@@ -198,20 +251,26 @@ class Ticketing(TicketingReads):
     @staticmethod
     async def _pick(conn: asyncpg.Connection, counter: repo.Counter, office_rules: OfficeRules,
                     now: datetime) -> Ticket | None:
-        """Choose by the policy, then lock; a ticket changed meanwhile (transferred, cancelled) is re-picked."""
-        for _ in range(20):
-            candidates = await repo.candidates(conn, counter.office, counter.services, counter.id)
+        """Lock the heads, choose by the policy; a ticket changed meanwhile (transferred, cancelled) is re-picked.
+        Heads held by other clerks at this instant are skipped; when that leaves nothing to choose while tickets
+        still wait, those clerks are about to take one each and free the rest: pick again in a moment."""
+        for attempt in range(20):
+            candidates = await repo.candidates(conn, counter.office, counter.services, counter.id, lock=True)
             chosen = choose_next(candidates, counter=counter.id, services=counter.services,
                                  history=counter.history, rule=office_rules.fairness, now=now)
             if chosen is None:
-                return None
-            ticket = await repo.load_ticket(conn, chosen.ticket_id, lock=True)
+                if not await repo.candidates(conn, counter.office, counter.services, counter.id):
+                    return None                                 # nobody waits for this counter
+                await asyncio.sleep(0.002 * (attempt + 1))
+                continue
+            ticket = await repo.load_ticket(conn, chosen.ticket_id)          # locked already, by candidates()
             if (ticket.status is Status.WAITING and ticket.service in counter.services
                     and ticket.for_counter in (None, counter.id)):
                 return ticket
         raise asyncpg.SerializationError("queue kept changing while picking")
 
     async def call_ticket(self, cmd: m.CallTicket) -> dict[str, Any]:
+        check(Actor.from_dict(cmd.actor), Right.SERVE, cmd.office)
         if (cmd.ticket_id is None) == (cmd.number is None):
             raise InvalidInput("Hãy gửi đúng một trong 'ticket_id' hoặc 'number'",
                                "Send exactly one of 'ticket_id' or 'number'")
@@ -233,46 +292,58 @@ class Ticketing(TicketingReads):
                 ticket = await repo.find_ticket_by_number(conn, cmd.office, str(cmd.number),
                                                           local_day(now, office_rules.tz))
             called = rules.call(ticket, cmd.counter, now, office_rules.no_show_grace_s)
-            await repo.save_ticket(conn, called)
+            called = await repo.save_ticket(conn, called)
             await repo.remember_call(conn, cmd.office, cmd.counter, called.priority is not None)
             view = ticket_view(called)
             return {"ticket": view}, [m.TicketCalled(office=cmd.office, ticket=view, counter=cmd.counter,
-                                                     data={"chosen": True})]
+                                                     data={"chosen": True, **came_from(ticket)}, actor=cmd.actor)]
 
         return await self._run(work)
 
     # ------------------------------------------------------------ one ticket's transitions
 
-    async def _transition(self, ticket_id: str, change: Callable[[Ticket, datetime, OfficeRules], Ticket],
-                          event: type[m.Event]) -> dict[str, Any]:
+    @staticmethod
+    def _check_serves(actor: dict | None, ticket: Ticket, *, citizen_may: bool = False) -> None:
+        """Staff of the ticket's office act on it; with `citizen_may`, so does an anonymous holder of its id."""
+        if actor is None and citizen_may:
+            return
+        check(Actor.from_dict(actor), Right.SERVE, ticket.office)
+
+    async def _transition(self, cmd: m.TicketCommand, change: Callable[[Ticket, datetime, OfficeRules], Ticket],
+                          event: type[m.Event], *, citizen_may: bool = False) -> dict[str, Any]:
         async def work(conn: asyncpg.Connection) -> tuple[Any, list[m.Event]]:
-            ticket = await repo.load_ticket(conn, ticket_id, lock=True)
+            ticket = await repo.load_ticket(conn, cmd.ticket_id, lock=True)
+            self._check_serves(cmd.actor, ticket, citizen_may=citizen_may)
+            rules.expect(ticket, counter=cmd.at_counter, version=cmd.seen_version)
             office = await repo.get_office(conn, ticket.office)
             changed = change(ticket, self._clock(), office.rules)
-            await repo.save_ticket(conn, changed)
+            changed = await repo.save_ticket(conn, changed)
             view = ticket_view(changed)
-            return view, [event(office=ticket.office, ticket=view, counter=ticket.counter)]
+            return view, [event(office=ticket.office, ticket=view, counter=ticket.counter, actor=cmd.actor,
+                                data=came_from(ticket))]
 
         return await self._run(work)
 
     async def recall(self, cmd: m.Recall) -> dict[str, Any]:
-        return await self._transition(cmd.ticket_id, lambda t, now, r: rules.recall(t), m.TicketRecalled)
+        return await self._transition(cmd, lambda t, now, r: rules.recall(t), m.TicketRecalled)
 
     async def skip(self, cmd: m.Skip) -> dict[str, Any]:
-        return await self._transition(cmd.ticket_id, lambda t, now, r: rules.skip(t, now), m.TicketSkipped)
+        return await self._transition(cmd, lambda t, now, r: rules.skip(t, now), m.TicketSkipped)
 
     async def start(self, cmd: m.Start) -> dict[str, Any]:
-        return await self._transition(cmd.ticket_id, lambda t, now, r: rules.start(t, now), m.TicketStarted)
+        return await self._transition(cmd, lambda t, now, r: rules.start(t, now), m.TicketStarted)
 
     async def complete(self, cmd: m.Complete) -> dict[str, Any]:
-        return await self._transition(cmd.ticket_id, lambda t, now, r: rules.complete(t, now), m.TicketCompleted)
+        return await self._transition(cmd, lambda t, now, r: rules.complete(t, now), m.TicketCompleted)
 
     async def cancel(self, cmd: m.Cancel) -> dict[str, Any]:
-        return await self._transition(cmd.ticket_id, lambda t, now, r: rules.cancel(t, now), m.TicketCancelled)
+        # The unguessable ticket id is the citizen's key: with it they may leave the queue.
+        return await self._transition(cmd, lambda t, now, r: rules.cancel(t, now), m.TicketCancelled,
+                                      citizen_may=True)
 
     async def return_to_queue(self, cmd: m.ReturnToQueue) -> dict[str, Any]:
         return await self._transition(
-            cmd.ticket_id, lambda t, now, r: rules.return_to_queue(t, now, r.no_show_grace_s), m.TicketReturned
+            cmd, lambda t, now, r: rules.return_to_queue(t, now, r.no_show_grace_s), m.TicketReturned
         )
 
     async def transfer(self, cmd: m.Transfer) -> dict[str, Any]:
@@ -282,6 +353,8 @@ class Ticketing(TicketingReads):
 
         async def work(conn: asyncpg.Connection) -> tuple[Any, list[m.Event]]:
             ticket = await repo.load_ticket(conn, cmd.ticket_id, lock=True)
+            self._check_serves(cmd.actor, ticket)
+            rules.expect(ticket, counter=cmd.at_counter, version=cmd.seen_version)
             service = cmd.service or ticket.service
             await repo.get_service(conn, ticket.office, service)
             if cmd.counter is not None:
@@ -292,28 +365,32 @@ class Ticketing(TicketingReads):
                         f"Counter {cmd.counter} does not serve service {service}",
                     )
             moved = rules.transfer(ticket, service, cmd.counter)
-            await repo.save_ticket(conn, moved)
+            moved = await repo.save_ticket(conn, moved)
             view = ticket_view(moved)
-            data = {"from_service": ticket.service, "from_counter": ticket.counter}
-            return view, [m.TicketTransferred(office=ticket.office, ticket=view, counter=ticket.counter, data=data)]
+            data = {"from_service": ticket.service, "from_counter": ticket.counter, **came_from(ticket)}
+            return view, [m.TicketTransferred(office=ticket.office, ticket=view, counter=ticket.counter, data=data,
+                                              actor=cmd.actor)]
 
         return await self._run(work)
 
     # ------------------------------------------------------------ counters
 
-    async def _set_paused(self, office: str, counter: str, paused: bool) -> dict[str, Any]:
+    async def _set_paused(self, cmd: m.PauseCounter | m.ResumeCounter, paused: bool) -> dict[str, Any]:
+        check(Actor.from_dict(cmd.actor), Right.SERVE, cmd.office)
+        office, counter = cmd.office, cmd.counter
+
         async def work(conn: asyncpg.Connection) -> tuple[Any, list[m.Event]]:
             found = await repo.get_counter(conn, office, counter, lock=True)
             if found.paused == paused:
                 return {"counter": counter, "paused": paused}, []
             await repo.set_counter_paused(conn, office, counter, paused)
             event = m.CounterPaused if paused else m.CounterResumed
-            return {"counter": counter, "paused": paused}, [event(office=office, counter=counter)]
+            return {"counter": counter, "paused": paused}, [event(office=office, counter=counter, actor=cmd.actor)]
 
         return await self._run(work)
 
     async def pause(self, cmd: m.PauseCounter) -> dict[str, Any]:
-        return await self._set_paused(cmd.office, cmd.counter, True)
+        return await self._set_paused(cmd, True)
 
     async def resume(self, cmd: m.ResumeCounter) -> dict[str, Any]:
-        return await self._set_paused(cmd.office, cmd.counter, False)
+        return await self._set_paused(cmd, False)

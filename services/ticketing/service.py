@@ -12,6 +12,7 @@ import asyncpg
 from services.bus import Bus
 from services.domain.numbering import utc_now
 from services.store.outbox import OutboxRelay
+from services.ticketing.closing import expire_forever
 from services.ticketing.handlers import Clock, Ticketing
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,12 @@ class TicketingRuntime:
 async def run_ticketing(bus: Bus, pool: asyncpg.Pool, *, clock: Clock = utc_now) -> AsyncIterator[TicketingRuntime]:
     """Serve ticketing commands until the context exits."""
     await bus.ensure_stream()
-    relay = OutboxRelay(pool, bus.publish_event)
+    relay = OutboxRelay(pool, bus.publish_event, stream=bus.settings.stream,
+                        retention_s=bus.settings.outbox_retention_days * 86_400)
     ticketing = Ticketing(pool, bus.prefix, clock=clock, on_commit=relay.wake)
     runtime = TicketingRuntime(ticketing, relay)
     runtime.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+    expiry = asyncio.create_task(expire_forever(pool, ticketing.run, clock), name="closing-expiry")
     subscriptions = await bus.serve_commands("ticketing", ticketing.execute)
     log.info("ticketing service ready")
     try:
@@ -41,6 +44,8 @@ async def run_ticketing(bus: Bus, pool: asyncpg.Pool, *, clock: Clock = utc_now)
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
         relay.stop()
+        expiry.cancel()                   # it only sleeps between rounds; a round is one transaction per office
+        runtime.tasks.append(expiry)
         _, pending = await asyncio.wait(runtime.tasks, timeout=5)
         while pending:
             for task in pending:

@@ -17,17 +17,18 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import ADMIN_TOKENS, device_url, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
+KIOSK = {"width": 1080, "height": 1920}     # the kiosk's portrait touch screen
 QUICK = 3000      # ms: the screens must follow the event stream within a couple of seconds
 
 
 # ------------------------------------------------------------ helpers (HTTP straight to the API)
 
 def api(base: str, method: str, path: str, body: dict[str, Any] | None = None, key: str | None = None) -> Any:
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {ADMIN_TOKENS[base]}"}
     if key:
         headers["Idempotency-Key"] = key
     data = json.dumps(body).encode() if body is not None else None
@@ -74,6 +75,7 @@ def cancel(base: str, *ticket_ids: str) -> None:
 
 
 def open_counter(page: Page, base: str, counter: str) -> None:
+    sign_in(page.context, base, f"canbo{counter}")
     page.goto(f"{base}/counter/demo/{counter}")
     expect(page.locator("[data-act=pause]")).to_be_enabled()          # the snapshot has arrived
 
@@ -86,9 +88,12 @@ def waiting_numbers(base: str, service: str) -> list[str]:
 
 def test_kiosk_touch_flow_shows_the_number_and_prints_80mm(motcua_up: str, page: Page) -> None:
     base = motcua_up
-    page.goto(f"{base}/kiosk/demo?print=none")
-    expect(page.locator("[data-screen=fields]")).to_be_visible()
+    page.set_viewport_size(KIOSK)
+    page.goto(device_url(base, "/kiosk/demo?print=none", "kiosk"))
+    expect(page.locator("[data-screen=home]")).to_be_visible()
+    assert "#device=" not in page.url                 # the enrolment token does not stay on screen
     expect(page.locator("#fields .tile")).to_have_count(5)
+    expect(page.locator("#popular .tile")).to_have_count(5)
     screenshot(page, "kiosk-start")
 
     # Locked down: no selection, no context menu, no zoom.
@@ -98,21 +103,23 @@ def test_kiosk_touch_flow_shows_the_number_and_prints_80mm(motcua_up: str, page:
                                     return !document.body.dispatchEvent(e); }""")
     assert page.locator("a[href]").count() == 0
 
-    page.locator("[data-field='Đất đai']").click()
-    expect(page.locator("[data-screen=services]")).to_be_visible()
-    expect(page.locator("#field-name")).to_have_text("Đất đai")
-    screenshot(page, "kiosk-services")
-    page.locator("[data-service=DD]").click()
-    expect(page.locator("#chosen-name")).to_have_text("Đất đai")
+    page.locator("[data-field='Đất đai']").click()          # one service: straight to its two procedures
+    expect(page.locator("[data-screen=procedures]")).to_be_visible()
+    expect(page.locator("#service-name")).to_have_text("Đất đai")
+    screenshot(page, "kiosk-procedures")
+    page.locator("#procedures [data-procedure=DD-BD]").click()
+    expect(page.locator("#chosen-name")).to_have_text("Đăng ký biến động đất đai")
     page.locator("[data-priority=elderly]").click()
     expect(page.locator("[data-priority=elderly]")).to_have_attribute("aria-checked", "true")
     screenshot(page, "kiosk-confirm")
     page.locator("#take").click()
+    page.locator("[data-screen=identify] [data-id=skip]").click()   # no identification
 
     expect(page.locator("[data-screen=ticket]")).to_be_visible()
     number = page.locator("#t-number").inner_text()
     assert re.fullmatch(r"DD-\d{3}", number), number
     expect(page.locator("#t-service")).to_have_text("Đất đai")
+    expect(page.locator("#t-procedure")).to_have_text("Đăng ký biến động đất đai")
     expect(page.locator("#t-priority")).to_have_text("Ưu tiên: Người cao tuổi")
     ahead = int(page.locator("#t-ahead").inner_text())
     assert ahead >= 0
@@ -121,7 +128,8 @@ def test_kiosk_touch_flow_shows_the_number_and_prints_80mm(motcua_up: str, page:
     assert page.evaluate("document.getElementById('t-qr').naturalWidth") > 0
     ticket_id = re.search(r"/qr/([0-9a-f-]{36})\.svg", page.get_attribute("#t-qr", "src")).group(1)
     issued = ticket(base, ticket_id)
-    assert (issued["number"], issued["service"], issued["priority"]) == (number, "DD", "elderly")
+    assert (issued["number"], issued["service"], issued["procedure"], issued["priority"]) == (number, "DD", "DD-BD",
+                                                                                               "elderly")
     screenshot(page, "kiosk-ticket")
 
     # English on request, remembered across reloads of the screens.
@@ -141,6 +149,7 @@ def test_kiosk_touch_flow_shows_the_number_and_prints_80mm(motcua_up: str, page:
     assert 70 <= width_mm <= 74, width_mm
     expect(page.locator("#pt-number")).to_have_text(number)
     expect(page.locator("#pt-service")).to_have_text("Đất đai")
+    expect(page.locator("#pt-procedure")).to_have_text("Đăng ký biến động đất đai")
     expect(page.locator("#pt-ahead")).to_have_text(str(ahead))
     styles = page.evaluate("""() => { const s = getComputedStyle(document.getElementById('print-ticket'));
                                       return [s.color, s.backgroundColor]; }""")
@@ -155,20 +164,12 @@ def test_kiosk_touch_flow_shows_the_number_and_prints_80mm(motcua_up: str, page:
     cancel(base, ticket_id)
 
 
-def test_kiosk_returns_to_start_when_idle(motcua_up: str, page: Page) -> None:
-    page.goto(f"{motcua_up}/kiosk/demo?idle=5&print=none")
-    page.locator("[data-field='Chứng thực']").click()
-    page.locator("[data-lang=en]").click()
-    expect(page.locator("[data-screen=services]")).to_be_visible()
-    expect(page.locator("[data-screen=fields]")).to_be_visible(timeout=8000)
-    expect(page.locator(".prompt").first).to_have_text("Chạm vào lĩnh vực bạn cần giải quyết")   # back in Vietnamese
-
-
 def test_kiosk_survives_a_network_drop_without_issuing_twice(motcua_up: str, page: Page) -> None:
     base = motcua_up
-    page.goto(f"{base}/kiosk/demo?print=none&retry=3")
-    page.locator("[data-field='Tư pháp']").click()
-    page.locator("[data-service=TP]").click()
+    page.set_viewport_size(KIOSK)
+    page.goto(device_url(base, "/kiosk/demo?print=none&retry=3", "kiosk"))
+    page.locator("[data-field='Tư pháp']").click()          # one service, one procedure: straight to confirm
+    expect(page.locator("[data-screen=confirm]")).to_be_visible()
     before = waiting_numbers(base, "TP")
 
     keys: list[str] = []
@@ -184,6 +185,7 @@ def test_kiosk_survives_a_network_drop_without_issuing_twice(motcua_up: str, pag
 
     page.route("**/api/**", drop)
     page.locator("#take").click()
+    page.locator("[data-screen=identify] [data-id=skip]").click()   # no identification
     expect(page.locator("#offline")).to_be_visible()
     expect(page.locator("#offline")).to_have_text("Mất kết nối – đang thử lại…")
     expect(page.locator("#issuing-note")).to_have_text("Mất kết nối – đang thử lại…")
@@ -212,6 +214,7 @@ def test_unknown_office_counter_or_ticket_is_a_friendly_404(motcua_up: str, page
     expect(page.locator("h1")).to_have_text("Không tìm thấy")
     expect(page.locator(".error-card p")).to_contain_text("Không có văn phòng “khong-co-van-phong”")
     screenshot(page, "kiosk-unknown-office")
+    sign_in(page.context, motcua_up, "canbo1")
     response = page.goto(f"{motcua_up}/counter/demo/99")
     assert response is not None and response.status == 404
     expect(page.locator(".error-card p")).to_contain_text("không có quầy “99”")

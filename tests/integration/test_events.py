@@ -9,6 +9,7 @@ import pytest
 from services import messages as m
 from services.store.outbox import OutboxRelay
 from services.system import Running
+from tests.integration.conftest import ask
 
 
 async def stream_events(system: Running, office: str, expect: int, timeout: float = 5.0) -> list[dict]:
@@ -30,11 +31,11 @@ async def stream_events(system: Running, office: str, expect: int, timeout: floa
 
 
 async def test_lifecycle_events_are_published_in_order_with_ids(system: Running, office: str) -> None:
-    ticket = await system.bus.request(m.IssueTicket(office=office, service="HT"))
-    await system.bus.request(m.CallNext(office=office, counter="1"))
-    await system.bus.request(m.Recall(ticket_id=ticket["id"]))
-    await system.bus.request(m.Start(ticket_id=ticket["id"]))
-    await system.bus.request(m.Complete(ticket_id=ticket["id"]))
+    ticket = await ask(system, m.IssueTicket(office=office, service="HT"))
+    await ask(system, m.CallNext(office=office, counter="1"))
+    await ask(system, m.Recall(ticket_id=ticket["id"]))
+    await ask(system, m.Start(ticket_id=ticket["id"]))
+    await ask(system, m.Complete(ticket_id=ticket["id"]))
     events = await stream_events(system, office, 6)
     assert [e["type"] for e in events] == ["office.configured", "ticket.issued", "ticket.called",
                                            "ticket.recalled", "ticket.started", "ticket.completed"]
@@ -46,12 +47,12 @@ async def test_lifecycle_events_are_published_in_order_with_ids(system: Running,
 
 
 async def test_a_refused_command_publishes_nothing(system: Running, office: str) -> None:
-    ticket = await system.bus.request(m.IssueTicket(office=office, service="HT"))
+    ticket = await ask(system, m.IssueTicket(office=office, service="HT"))
     with pytest.raises(m.ServiceError) as err:
-        await system.bus.request(m.Complete(ticket_id=ticket["id"]))
+        await ask(system, m.Complete(ticket_id=ticket["id"]))
     assert err.value.code == "illegal_transition"
     with pytest.raises(m.ServiceError):
-        await system.bus.request(m.IssueTicket(office=office, service="NOPE"))
+        await ask(system, m.IssueTicket(office=office, service="NOPE"))
     events = await stream_events(system, office, 2)
     assert [e["type"] for e in events] == ["office.configured", "ticket.issued"]
 
@@ -84,15 +85,15 @@ async def test_events_wait_in_the_outbox_while_nats_fails_and_are_not_duplicated
             flaky_calls += 1
             if flaky_calls == 2:
                 raise ConnectionError("lost the connection mid-batch")
-            await system.bus.publish_event(subject, data, event_id)
+            await system.system_bus.publish_event(subject, data, event_id)
 
         assert await OutboxRelay(pool, flaky).relay_once() == 1  # stops at the failure: order is kept
-        assert await OutboxRelay(pool, system.bus.publish_event).relay_once() == 2
+        assert await OutboxRelay(pool, system.system_bus.publish_event).relay_once() == 2
         assert await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
 
         # A relay that crashed after publishing but before marking re-sends: JetStream drops the copy.
         row = await pool.fetchrow("SELECT event_id, subject, payload FROM outbox ORDER BY id LIMIT 1")
-        await system.bus.publish_event(row["subject"], json.dumps(row["payload"]).encode(), str(row["event_id"]))
+        await system.system_bus.publish_event(row["subject"], json.dumps(row["payload"]).encode(), str(row["event_id"]))
         received = await stream_events(system, "relaytest", 3)
         assert [e["counter"] for e in received] == ["0", "1", "2"]
     finally:

@@ -3,23 +3,27 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from pathlib import Path
 
 import aiohttp
 
 from services.config import Settings
 from services.embedded import EmbeddedPostgres, free_port
-from services.system import whole_system
-from tests.conftest import unique
+from services.system import Running, whole_system
+from tests.conftest import server_home, unique
 
 
-async def test_database_outage_gives_503_then_recovers(infra: Settings, tmp_path: Path) -> None:
-    postgres = EmbeddedPostgres(tmp_path / "own-db", port=free_port())
+def kiosk_of(running: Running) -> dict[str, str]:
+    assert running.demo is not None
+    return {"Authorization": f"Bearer {running.demo.devices['kiosk']['token']}"}
+
+
+async def test_database_outage_gives_503_then_recovers(infra: Settings) -> None:
+    postgres = EmbeddedPostgres(server_home("own-db"), port=free_port())
     url = await asyncio.to_thread(postgres.start)
     settings = replace(infra, database_url=url, port=0, subject_prefix=unique("fail"), db_schema="motcua")
     try:
         async with whole_system(settings, demo=True, with_screens=False) as running, \
-                aiohttp.ClientSession(running.base_url) as http:
+                aiohttp.ClientSession(running.base_url, headers=kiosk_of(running)) as http:
             async with http.post("/api/offices/demo/tickets", json={"service": "HT"}) as r:
                 assert r.status == 201
                 before = await r.json()

@@ -6,10 +6,11 @@ from datetime import datetime, timezone
 from services import messages as m
 from services.system import Running
 from tests.conftest import FakeClock
+from tests.integration.conftest import ask
 
 
 async def numbers(system: Running, office: str, count: int) -> list[str]:
-    return [(await system.bus.request(m.IssueTicket(office=office, service="HT")))["number"] for _ in range(count)]
+    return [(await ask(system, m.IssueTicket(office=office, service="HT")))["number"] for _ in range(count)]
 
 
 async def test_numbering_restarts_at_local_midnight(system: Running, office: str, clock: FakeClock) -> None:
@@ -27,7 +28,7 @@ async def test_utc_midnight_does_not_restart_numbering(system: Running, office: 
 
 
 async def test_an_office_in_another_zone_turns_at_its_own_midnight(system: Running, clock: FakeClock) -> None:
-    await system.bus.request(m.ConfigureOffice(
+    await ask(system, m.ConfigureOffice(
         office="zone-test-" + str(id(clock)), name="Văn phòng thử múi giờ", timezone="Asia/Tokyo",
         services=[{"code": "HT", "name": "Hộ tịch"}], counters=[]))
     office = "zone-test-" + str(id(clock))
@@ -40,9 +41,9 @@ async def test_an_office_in_another_zone_turns_at_its_own_midnight(system: Runni
 async def test_a_ticket_left_from_yesterday_can_still_be_called(system: Running, office: str,
                                                                clock: FakeClock) -> None:
     clock.fixed = datetime(2026, 11, 23, 16, 59, 0, tzinfo=timezone.utc)
-    old = await system.bus.request(m.IssueTicket(office=office, service="HT"))
+    old = await ask(system, m.IssueTicket(office=office, service="HT"))
     clock.fixed = datetime(2026, 11, 23, 17, 1, 0, tzinfo=timezone.utc)
-    new = await system.bus.request(m.IssueTicket(office=office, service="HT"))
+    new = await ask(system, m.IssueTicket(office=office, service="HT"))
     assert old["number"] == new["number"] == "HT-001" and old["id"] != new["id"]
-    called = await system.bus.request(m.CallNext(office=office, counter="2"))
+    called = await ask(system, m.CallNext(office=office, counter="2"))
     assert called["ticket"]["id"] == old["id"]  # the longest wait, whatever the day

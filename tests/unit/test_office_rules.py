@@ -1,7 +1,8 @@
 import pytest
 
 from services.domain.errors import InvalidInput
-from services.domain.office import OfficeRules, check_id, parse_counter_spec, parse_service_spec
+from services.domain.office import OfficeRules, check_id
+from services.domain.office_config import parse_counter_spec, parse_service_spec
 
 
 def test_defaults() -> None:

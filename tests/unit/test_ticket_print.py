@@ -74,10 +74,11 @@ def test_the_profile_comes_from_the_environment() -> None:
     assert spec == PrinterSpec("network", host="10.0.0.9", profile="TM-T88V")
 
 
-def test_a_bad_printer_stops_the_kiosk_at_startup(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MOTCUA_PRINTER", "serial:/dev/ttyS0")
-    with pytest.raises(PrinterConfigError, match="serial"):
-        kiosk.init_app(FakeBus(), None)  # type: ignore[arg-type]
+def test_a_bad_printer_stops_motcua_before_anything_starts() -> None:
+    from services.config import ConfigError, Settings
+
+    with pytest.raises(ConfigError, match="serial"):
+        Settings.from_env({"MOTCUA_PRINTER": "serial:/dev/ttyS0"})
 
 
 # ------------------------------------------------------------ the ESC/POS slip
@@ -155,10 +156,7 @@ def ask_kiosk(monkeypatch: pytest.MonkeyPatch, printer: str | None, bus: FakeBus
 
     Runs its own event loop on another thread: these tests also run after Playwright's sync API, which keeps
     a loop running on the main thread for the rest of the session."""
-    if printer is None:
-        monkeypatch.delenv("MOTCUA_PRINTER", raising=False)
-    else:
-        monkeypatch.setenv("MOTCUA_PRINTER", printer)
+    bus.settings.printer = printer_from_env({} if printer is None else {"MOTCUA_PRINTER": printer})
     app = kiosk.init_app(bus, None)  # type: ignore[arg-type]
 
     async def session() -> list[Answer]:

@@ -1,0 +1,1 @@
+"""The feedback service: citizens' satisfaction votes, one per served ticket (services.feedback.handlers)."""

@@ -1,0 +1,1 @@
+"""The stats service: figures for managers, projected from the event stream (services.stats.projector)."""
