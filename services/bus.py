@@ -219,6 +219,9 @@ class Bus:
             subscriptions.append(
                 await self.nc.subscribe(command_subject(self.prefix, cls), queue=service, cb=on_message)
             )
+        # The server has our interest before we say we serve: a request sent right after "ready" (the demo seed,
+        # a web worker's first call) would otherwise find no responders.
+        await self.nc.flush(timeout=5)
         return subscriptions
 
     # ------------------------------------------------------------ events

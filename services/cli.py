@@ -14,6 +14,7 @@ from services import admin_cli, vietqr_cli
 from services.config import ConfigError, Settings
 from services.embedded import EmbeddedError
 from services.launcher import LaunchError
+from services.messages import ServiceError
 
 if TYPE_CHECKING:
     from services.accounts.seed import DemoAccess
@@ -294,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
             "migrate": lambda: _migrate(settings),
         }
         _run(runners[args.command](), settings.event_loop)  # type: ignore[arg-type]
-    except (ConfigError, EmbeddedError, ConnectionError, LaunchError) as exc:
+    except (ConfigError, EmbeddedError, ConnectionError, LaunchError, ServiceError) as exc:
         print(f"motcua: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,12 +1,17 @@
 """The demo office: realistic services and five counters, seeded by `motcua up --demo`."""
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from dataclasses import replace
 
 from services import messages as m
 from services.bus import Bus
 from services.accounts.seed import DEMO_PROVINCE
 from services.domain.access import SYSTEM
+
+log = logging.getLogger(__name__)
 
 DEMO_OFFICE = "demo"
 
@@ -80,8 +85,21 @@ DEMO = m.ConfigureOffice(
 )
 
 
-async def seed_demo(bus: Bus) -> bool:
-    """Create the demo office if absent; return True when it was created."""
+async def seed_demo(bus: Bus, patience_s: float = 60.0) -> bool:
+    """Create the demo office if absent; return True when it was created. A ticketing service that has only just
+    started (or is slow on a loaded machine) is asked again, for up to `patience_s`: configuring is idempotent."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            return await _seed_once(bus)
+        except m.ServiceError as exc:
+            if exc.code not in ("unavailable", "timeout") or time.monotonic() > deadline:
+                raise
+            log.info("demo: ticketing not answering yet (%s); asking again", exc.code)
+            await asyncio.sleep(0.5)
+
+
+async def _seed_once(bus: Bus) -> bool:
     try:
         await bus.request(m.GetOffice(office=DEMO_OFFICE))
         return False

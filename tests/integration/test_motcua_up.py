@@ -53,11 +53,13 @@ def motcua(home: Path, *args: str, stdin: str = "") -> str:
     return done.stdout
 
 
-def wait_healthy(process: subprocess.Popen[str], base: str) -> None:
+def wait_healthy(process: subprocess.Popen[str], base: str, log: Path | None = None) -> None:
+    """Until /healthz answers 200; `log` is where the process writes when its output is not a pipe."""
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"motcua up exited early:\n{process.stdout.read() if process.stdout else ''}")
+            said = log.read_text() if log else process.stdout.read() if process.stdout else ""
+            pytest.fail(f"motcua up exited early (code {process.returncode}):\n{said}")
         try:
             status, body = http("GET", f"{base}/healthz")
             if status == 200:
@@ -67,7 +69,7 @@ def wait_healthy(process: subprocess.Popen[str], base: str) -> None:
             pass
         time.sleep(0.2)
     process.kill()
-    pytest.fail("motcua up did not become healthy in 90 s")
+    pytest.fail(f"motcua up did not become healthy in 90 s:\n{log.read_text() if log else ''}")
 
 
 def children_of(pid: int) -> list[int]:

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import server_home
-from tests.integration.test_motcua_up import PASSWORD, free_port, http, wait_healthy
+from tests.integration.test_motcua_up import PASSWORD, free_port, http
+from tests.integration.test_motcua_up import wait_healthy as wait_healthy_piped
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -23,13 +24,22 @@ def start(home: Path, port: int) -> subprocess.Popen[str]:
     """`motcua up --demo`, its output in a file beside the home (a pipe nobody reads would fill and block it)."""
     env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "DATABASE_URL")}
     env.update(MOTCUA_HOME=str(home), PYTHONUNBUFFERED="1", MOTCUA_DEMO_PASSWORD=PASSWORD)
-    log = (home.parent / "up.log").open("a")
-    return subprocess.Popen([sys.executable, "-m", "services.cli", "up", "--demo", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT, text=True)
+    with (home.parent / "up.log").open("a") as log:
+        process = subprocess.Popen([sys.executable, "-m", "services.cli", "up", "--demo", "--port", str(port)],
+                                   env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    _logs[process.pid] = home.parent / "up.log"
+    return process
+
+
+_logs: dict[int, Path] = {}     # where each started motcua writes (to show it when one exits early)
 
 
 def output(home: Path) -> str:
     return (home.parent / "up.log").read_text()
+
+
+def wait_healthy(process: subprocess.Popen[str], base: str) -> None:
+    wait_healthy_piped(process, base, _logs[process.pid])
 
 
 def children(pid: int) -> dict[str, int]:
