@@ -5,9 +5,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 from dataclasses import asdict
-from typing import Awaitable, Callable, Iterable
+from typing import Awaitable, Callable, Iterable, Sequence
 
 import asyncpg
 
@@ -21,28 +22,48 @@ NOTIFY_CHANNEL = "motcua_outbox"
 Publish = Callable[[str, bytes, str], Awaitable[None]]
 
 
-async def append(conn: asyncpg.Connection, prefix: str, events: Iterable[Event]) -> None:
+Statement = tuple[str, tuple[object, ...]]   # a data-modifying statement ending in RETURNING; $1 its first argument
+
+
+async def append(conn: asyncpg.Connection, prefix: str, events: Iterable[Event], *,
+                 along: Sequence[Statement] = ()) -> list[int]:
     """Write events in the caller's transaction; NOTIFY wakes relays in other processes on commit. Called right
-    before the commit of every change that has events: refused once the caller's deadline has passed."""
+    before the commit of every change that has events: refused once the caller's deadline has passed.
+
+    `along`: the change itself (INSERTs, UPDATEs, each ending in RETURNING), sent with the events in the same round
+    trip; returns how many rows each of them wrote, for the caller to check."""
     deadlines.check()
     rows = [
         (event.event_id, event_subject(prefix, event), json.dumps({**asdict(event), "type": event.type},
                                                                   ensure_ascii=False))
         for event in events
     ]
-    if not rows:
-        return
-    ids, subjects, payloads = zip(*rows)
-    # One round trip: the rows, and a NOTIFY delivered to listening relays when the transaction commits. Each event
-    # carries its transaction's id ("txid"): a read model built from a snapshot (GetQueue's "snapshot") skips the
-    # events that snapshot already shows.
-    await conn.execute(
-        "WITH written AS (INSERT INTO outbox (event_id, subject, payload)"
+    if not rows and not along:
+        return []
+    ids, subjects, payloads = zip(*rows) if rows else ((), (), ())
+    # One round trip: the change, the rows, and a NOTIFY delivered to listening relays when the transaction
+    # commits. Each event carries its transaction's id ("txid"): a read model built from a snapshot (GetQueue's
+    # "snapshot") skips the events that snapshot already shows. A data-modifying WITH runs to completion.
+    changes, args, counts = [], [list(ids), list(subjects), list(payloads)], []
+    for i, (sql, statement_args) in enumerate(along):
+        changes.append(f"change_{i} AS ({_shift_placeholders(sql, len(args))}), ")
+        counts.append(f"(SELECT count(*) FROM change_{i})")
+        args += statement_args
+    row = await conn.fetchrow(
+        f"WITH {''.join(changes)}written AS (INSERT INTO outbox (event_id, subject, payload)"
         " SELECT e, s, jsonb_set(p::jsonb, '{txid}', to_jsonb(pg_current_xact_id()::text::bigint))"
         " FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(e, s, p) RETURNING 1)"
-        f" SELECT pg_notify('{NOTIFY_CHANNEL}', count(*)::text) FROM written",
-        list(ids), list(subjects), list(payloads),
+        f" SELECT CASE WHEN count(*) > 0 THEN pg_notify('{NOTIFY_CHANNEL}', count(*)::text) END,"
+        f" ARRAY[{', '.join(counts) or 'NULL'}]::bigint[] AS changed FROM written",
+        *args,
     )
+    return [int(n) for n in row["changed"]] if along else []
+
+
+def _shift_placeholders(sql: str, by: int) -> str:
+    """$1 → $4 (by 3): `sql` placed after `by` arguments already given. (The statements given here are the
+    project's own: no placeholder-like text inside string literals.)"""
+    return re.sub(r"\$(\d+)", lambda found: f"${int(found.group(1)) + by}", sql)
 
 
 async def _leave_clean(conn: asyncpg.Connection) -> None:

@@ -102,22 +102,6 @@ async def list_services(conn: asyncpg.Connection, office: str) -> list[asyncpg.R
     )
 
 
-async def get_office_and_service(conn: asyncpg.Connection, office: str, code: str
-                                 ) -> tuple[Office, tuple[asyncpg.Record, NumberFormat] | None]:
-    """get_office and get_service in one round trip (issuing a ticket needs both); the service is None when the
-    office has no such active service (service_not_found says so)."""
-    row = await conn.fetchrow(
-        "SELECT o.id, o.name AS office_name, o.timezone, o.settings, s.code, s.name, s.name_en, s.prefix, s.width,"
-        " s.start, s.procedures FROM offices o LEFT JOIN services s ON s.office_id = o.id AND s.code = $2"
-        " AND s.active WHERE o.id = $1", office, code)
-    if row is None:
-        raise _office_not_found(office)
-    found = Office(row["id"], row["office_name"], row["timezone"], row["settings"])
-    if row["code"] is None:
-        return found, None
-    return found, (row, NumberFormat(prefix=row["prefix"], width=row["width"], start=row["start"]))
-
-
 def service_not_found(office: str, code: str) -> NotFound:
     return NotFound(f"Văn phòng '{office}' không có dịch vụ '{code}'", f"Office '{office}' has no service '{code}'")
 
@@ -135,6 +119,18 @@ async def get_service(conn: asyncpg.Connection, office: str, code: str) -> tuple
 def _counter(row: asyncpg.Record) -> Counter:
     return Counter(row["office_id"], row["id"], row["name"], tuple(row["services"]), row["paused"],
                    row["recent_calls"])
+
+
+async def get_office_and_counter(conn: asyncpg.Connection, office: str, counter: str) -> tuple[Office, Counter]:
+    """get_office, and get_counter with its lock, in one round trip."""
+    row = await conn.fetchrow(
+        "SELECT o.name AS office_name, o.timezone, o.settings, c.* FROM counters c JOIN offices o ON o.id = c.office_id"
+        " WHERE c.office_id = $1 AND c.id = $2 AND c.active FOR NO KEY UPDATE OF c", office, counter)
+    if row is None:                       # say which is missing
+        await get_office(conn, office)
+        await get_counter(conn, office, counter)
+        raise AssertionError("unreachable")
+    return Office(office, row["office_name"], row["timezone"], row["settings"]), _counter(row)
 
 
 async def get_counter(conn: asyncpg.Connection, office: str, counter: str, *, lock: bool = False) -> Counter:
@@ -156,12 +152,10 @@ async def set_counter_paused(conn: asyncpg.Connection, office: str, counter: str
     await conn.execute("UPDATE counters SET paused = $3 WHERE office_id = $1 AND id = $2", office, counter, paused)
 
 
-async def remember_call(conn: asyncpg.Connection, office: str, counter: str, was_priority: bool) -> None:
-    """Append to the counter's recent-call history (kept short) for the fairness rule."""
-    await conn.execute(
-        "UPDATE counters SET recent_calls = right(recent_calls || $3, 32) WHERE office_id = $1 AND id = $2",
-        office, counter, "P" if was_priority else "N",
-    )
+def remember_call(office: str, counter: str, was_priority: bool) -> Statement:
+    """Append to the counter's recent-call history (kept short) for the fairness rule: sent with the call's events."""
+    return ("UPDATE counters SET recent_calls = right(recent_calls || $3, 32) WHERE office_id = $1 AND id = $2"
+            " RETURNING 1", (office, counter, "P" if was_priority else "N"))
 
 
 async def next_seq(conn: asyncpg.Connection, office: str, service: str, day: date) -> int:
@@ -194,11 +188,15 @@ def _ticket(row: asyncpg.Record) -> Ticket:
     )
 
 
-async def insert_ticket(conn: asyncpg.Connection, t: Ticket, idempotency_key: str | None) -> None:
-    await conn.execute(
-        f"INSERT INTO tickets ({_COLUMNS}, idempotency_key) VALUES"
-        " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,"
-        " $23)",
+Statement = tuple[str, tuple[object, ...]]     # as services.store.outbox.Statement
+
+_INSERT_TICKET = (f"INSERT INTO tickets ({_COLUMNS}, idempotency_key) VALUES"
+                  f" ({', '.join(f'${i}' for i in range(1, 24))}) RETURNING 1")
+
+
+def insert_ticket_statement(t: Ticket, idempotency_key: str | None) -> Statement:
+    """The INSERT of a new ticket, to send alone (insert_ticket) or with its events (outbox.append's `along`)."""
+    return _INSERT_TICKET, (
         uuid.UUID(t.id), t.office, t.service, t.origin_service, t.local_day, t.seq, t.number, t.priority,
         t.status.value, t.counter, t.for_counter, t.issued_at, t.queued_at, t.called_at, t.started_at,
         t.finished_at, t.skipped_at, t.recall_count, t.transfer_count, t.version, t.procedure,
@@ -206,16 +204,33 @@ async def insert_ticket(conn: asyncpg.Connection, t: Ticket, idempotency_key: st
     )
 
 
+async def insert_ticket(conn: asyncpg.Connection, t: Ticket, idempotency_key: str | None) -> None:
+    sql, args = insert_ticket_statement(t, idempotency_key)
+    await conn.execute(sql, *args)
+
+
+_SAVE_TICKET = (
+    "UPDATE tickets SET service_code = $2, status = $3, counter_id = $4, for_counter = $5, queued_at = $6,"
+    " called_at = $7, started_at = $8, finished_at = $9, skipped_at = $10, recall_count = $11,"
+    " transfer_count = $12, version = version + 1 WHERE id = $1")
+
+
+def _save_args(t: Ticket) -> tuple[object, ...]:
+    return (uuid.UUID(t.id), t.service, t.status.value, t.counter, t.for_counter, t.queued_at, t.called_at,
+            t.started_at, t.finished_at, t.skipped_at, t.recall_count, t.transfer_count)
+
+
 async def save_ticket(conn: asyncpg.Connection, t: Ticket) -> Ticket:
     """Store a changed ticket (its row locked by the caller); returns it with its new version."""
-    version = await conn.fetchval(
-        "UPDATE tickets SET service_code = $2, status = $3, counter_id = $4, for_counter = $5, queued_at = $6,"
-        " called_at = $7, started_at = $8, finished_at = $9, skipped_at = $10, recall_count = $11,"
-        " transfer_count = $12, version = version + 1 WHERE id = $1 RETURNING version",
-        uuid.UUID(t.id), t.service, t.status.value, t.counter, t.for_counter, t.queued_at, t.called_at,
-        t.started_at, t.finished_at, t.skipped_at, t.recall_count, t.transfer_count,
-    )
+    version = await conn.fetchval(_SAVE_TICKET + " RETURNING version", *_save_args(t))
     return replace(t, version=version)
+
+
+def save_ticket_statement(t: Ticket) -> tuple[Ticket, Statement]:
+    """A changed ticket as it will be once saved (its next version), and the statement that saves it, to send with
+    its events. The caller holds the row's lock; the statement writes nothing if the version moved on anyway."""
+    return replace(t, version=t.version + 1), (
+        _SAVE_TICKET + " AND version = $13 RETURNING 1", (*_save_args(t), t.version))
 
 
 def _ticket_not_found(ref: str) -> NotFound:
@@ -262,30 +277,40 @@ async def current_ticket(conn: asyncpg.Connection, office: str, counter: str) ->
     return _ticket(row) if row else None
 
 
-_HEAD = ("SELECT id, service_code, priority, queued_at, seq, for_counter FROM tickets WHERE office_id = $1"
-         " AND status = 'waiting'")
+def _heads_sql(columns: str, lock: bool) -> str:
+    """The first $4 waiting tickets of each queue of services $2 (priority and normal), and those sent to counter
+    $3, in index order; locked (skipping those others hold) when `lock`."""
+    head = f"SELECT {columns} FROM tickets WHERE office_id = $1 AND status = 'waiting'"
+    locking = " FOR UPDATE SKIP LOCKED" if lock else ""
+    return (f"SELECT h.* FROM unnest($2::text[]) AS s(code), unnest(ARRAY[true, false]) AS p(prio),"
+            f" LATERAL ({head} AND service_code = s.code AND for_counter IS NULL"
+            f"          AND (priority IS NOT NULL) = p.prio ORDER BY queued_at, seq LIMIT $4{locking}) AS h"
+            f" UNION ALL SELECT f.* FROM ({head} AND for_counter = $3 AND service_code = ANY($2::text[])"
+            f"            ORDER BY queued_at, seq LIMIT $4{locking}) AS f")
+
+
+_HEADS = _heads_sql("id, service_code, priority, queued_at, seq, for_counter", lock=False)
+_LOCKED_HEADS = _heads_sql(_COLUMNS, lock=True)
+
+
+def _candidate(r: asyncpg.Record) -> Candidate:
+    return Candidate(str(r["id"]), r["service_code"], r["priority"] is not None, r["queued_at"], r["seq"],
+                     r["for_counter"])
 
 
 async def candidates(conn: asyncpg.Connection, office: str, services: tuple[str, ...], counter: str,
-                     depth: int = 1, *, lock: bool = False) -> list[Candidate]:
+                     depth: int = 1) -> list[Candidate]:
     """The first `depth` tickets of each queue the counter calls from (each service's priority and normal queue,
-    and the tickets sent to this counter), read in index order: the cost does not grow with the queue's length.
-    `lock`: each head is locked for this transaction, skipping the heads other clerks hold at this moment (FOR
-    UPDATE SKIP LOCKED): clerks of one office pick at the same time, and never the same ticket."""
-    locking = " FOR UPDATE SKIP LOCKED" if lock else ""
-    rows = await conn.fetch(
-        f"SELECT h.* FROM unnest($2::text[]) AS s(code), unnest(ARRAY[true, false]) AS p(prio),"
-        f" LATERAL ({_HEAD} AND service_code = s.code AND for_counter IS NULL"
-        f"          AND (priority IS NOT NULL) = p.prio ORDER BY queued_at, seq LIMIT $4{locking}) AS h"
-        f" UNION ALL SELECT f.* FROM ({_HEAD} AND for_counter = $3 AND service_code = ANY($2::text[])"
-        f"            ORDER BY queued_at, seq LIMIT $4{locking}) AS f",
-        office, list(services), counter, depth,
-    )
-    return [
-        Candidate(str(r["id"]), r["service_code"], r["priority"] is not None, r["queued_at"], r["seq"],
-                  r["for_counter"])
-        for r in rows
-    ]
+    and the tickets sent to this counter), read in index order: the cost does not grow with the queue's length."""
+    return [_candidate(r) for r in await conn.fetch(_HEADS, office, list(services), counter, depth)]
+
+
+async def lock_heads(conn: asyncpg.Connection, office: str, services: tuple[str, ...],
+                     counter: str) -> dict[str, tuple[Candidate, Ticket]]:
+    """candidates(), each head locked for this transaction and read whole, skipping the heads other clerks hold at
+    this moment (FOR UPDATE SKIP LOCKED): clerks of one office pick at the same time, and never the same ticket."""
+    rows = await conn.fetch(_LOCKED_HEADS, office, list(services), counter, 1)
+    return {str(r["id"]): (_candidate(r), _ticket(r)) for r in rows}
 
 
 @dataclass(frozen=True)
@@ -295,26 +320,60 @@ class PositionFacts:
     recent_durations_s: list[float]
 
 
+# Waiting tickets likely served before this one (same service; priority ones before normal ones, then queue order:
+# queued_at, seq, id), open counters for the service, recent service durations. The live read model counts the
+# same way (services.live.queue). $1 office, $2 service, $3 ticket id, $4 is priority, $5 queued_at, $6 since,
+# $7 seq (a ticket not numbered yet: after every other).
+_POSITION_FACTS = (
+    "(SELECT count(*) FROM tickets WHERE office_id = $1 AND service_code = $2"
+    "        AND status = 'waiting' AND id <> $3 AND (CASE WHEN $4 THEN priority IS NOT NULL"
+    "        AND (queued_at, seq, id) < ($5, $7, $3) ELSE priority IS NOT NULL"
+    "        OR (queued_at, seq, id) < ($5, $7, $3) END)) AS ahead,"
+    " (SELECT count(*) FROM counters WHERE office_id = $1 AND active AND NOT paused"
+    "        AND $2 = ANY(services)) AS open_counters,"
+    " ARRAY(SELECT extract(epoch FROM finished_at - started_at)::float8 FROM tickets"
+    "       WHERE office_id = $1 AND service_code = $2 AND status = 'done' AND finished_at >= $6"
+    "       AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT 20) AS durations"
+)
+_UNNUMBERED = 2_147_483_647
+
+
+def _position(row: asyncpg.Record) -> PositionFacts:
+    return PositionFacts(row["ahead"], row["open_counters"], list(row["durations"]))
+
+
 async def position_facts(conn: asyncpg.Connection, office: str, service: str, ticket_id: str, is_priority: bool,
                          queued_at: datetime, seq: int | None, since: datetime) -> PositionFacts:
-    """In one round trip: waiting tickets likely served before this one (same service; priority ones before
-    normal ones, then queue order: queued_at, seq, id), open counters for the service, recent service durations.
-    `seq` None: a ticket not numbered yet, after every other. The live read model counts the same way
-    (services.live.queue)."""
+    """In one round trip: see _POSITION_FACTS."""
+    row = await conn.fetchrow(f"SELECT {_POSITION_FACTS}", office, service, uuid.UUID(ticket_id), is_priority,
+                              queued_at, since, _UNNUMBERED if seq is None else seq)
+    return _position(row)
+
+
+@dataclass(frozen=True)
+class IssueReads:
+    office: Office
+    service: tuple[asyncpg.Record, NumberFormat] | None   # None: the office has no such active service
+    position: PositionFacts                                # of the ticket about to be numbered
+    replay_of: str | None                                  # the id of the ticket issued earlier with this key
+
+
+async def issue_reads(conn: asyncpg.Connection, office: str, service: str, ticket_id: str, is_priority: bool,
+                      queued_at: datetime, since: datetime, idempotency_key: str | None) -> IssueReads:
+    """What issuing reads before it takes a number, in one round trip: the office and its active service, the new
+    ticket's position (as position_facts) and a ticket issued earlier with the same Idempotency-Key."""
     row = await conn.fetchrow(
-        "SELECT (SELECT count(*) FROM tickets WHERE office_id = $1 AND service_code = $2"
-        "        AND status = 'waiting' AND id <> $3 AND (CASE WHEN $4 THEN priority IS NOT NULL"
-        "        AND (queued_at, seq, id) < ($5, $7, $3) ELSE priority IS NOT NULL"
-        "        OR (queued_at, seq, id) < ($5, $7, $3) END)) AS ahead,"
-        " (SELECT count(*) FROM counters WHERE office_id = $1 AND active AND NOT paused"
-        "        AND $2 = ANY(services)) AS open_counters,"
-        " ARRAY(SELECT extract(epoch FROM finished_at - started_at)::float8 FROM tickets"
-        "       WHERE office_id = $1 AND service_code = $2 AND status = 'done' AND finished_at >= $6"
-        "       AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT 20) AS durations",
-        office, service, uuid.UUID(ticket_id), is_priority, queued_at, since,
-        2_147_483_647 if seq is None else seq,
-    )
-    return PositionFacts(row["ahead"], row["open_counters"], list(row["durations"]))
+        "SELECT o.id, o.name AS office_name, o.timezone, o.settings, s.code, s.name, s.name_en, s.prefix, s.width,"
+        f" s.start, s.procedures, {_POSITION_FACTS},"
+        " (SELECT id FROM tickets WHERE office_id = $1 AND idempotency_key = $8) AS replay_of"
+        " FROM offices o LEFT JOIN services s ON s.office_id = o.id AND s.code = $2 AND s.active WHERE o.id = $1",
+        office, service, uuid.UUID(ticket_id), is_priority, queued_at, since, _UNNUMBERED, idempotency_key)
+    if row is None:
+        raise _office_not_found(office)
+    found = Office(row["id"], row["office_name"], row["timezone"], row["settings"])
+    asked = None if row["code"] is None else (
+        row, NumberFormat(prefix=row["prefix"], width=row["width"], start=row["start"]))
+    return IssueReads(found, asked, _position(row), str(row["replay_of"]) if row["replay_of"] else None)
 
 
 async def waiting_counts(conn: asyncpg.Connection, office: str) -> dict[str, tuple[int, int]]:

@@ -22,13 +22,16 @@ from services.domain.tickets import Status, Ticket
 from services.store import outbox
 from services.store.db import DATABASE_DOWN, database_unavailable
 from services.store import repository as repo
-from services.ticketing.queries import TicketingReads
+from services.ticketing.queries import POSITION_HISTORY, TicketingReads
 from services.ticketing.views import came_from, ticket_view
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-Work = Callable[[asyncpg.Connection], Awaitable[tuple[Any, list[m.Event]]]]
+# What a command's work returns: its result and events, and maybe the changes to send with the events (one round
+# trip: see outbox.append).
+Outcome = tuple[Any, list[m.Event]] | tuple[Any, list[m.Event], list[repo.Statement]]
+Work = Callable[[asyncpg.Connection], Awaitable[Outcome]]
 
 _RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError, asyncpg.UniqueViolationError)
 
@@ -87,8 +90,10 @@ class Ticketing(TicketingReads):
             try:
                 async with self._pool.acquire() as conn:
                     async with conn.transaction():
-                        result, events = await work(conn)
-                        await outbox.append(conn, self._prefix, events)
+                        result, events, *along = await work(conn)
+                        changed = await outbox.append(conn, self._prefix, events, along=along[0] if along else ())
+                        if any(n != 1 for n in changed):       # a row moved on despite its lock: do it again
+                            raise asyncpg.SerializationError(f"rows changed meanwhile ({changed})")
                 if events:
                     self._on_commit()
                 return result
@@ -141,11 +146,16 @@ class Ticketing(TicketingReads):
         if key is not None and not 1 <= len(key) <= 200:
             raise InvalidInput("Idempotency-Key phải dài 1–200 ký tự", "Idempotency-Key must be 1–200 characters")
 
-        async def work(conn: asyncpg.Connection) -> tuple[Any, list[m.Event]]:
-            office, asked = await repo.get_office_and_service(conn, cmd.office, cmd.service)
-            office_rules = office.rules
+        async def work(conn: asyncpg.Connection) -> Outcome:
+            now = self._clock()
+            ticket_id = str(uuid.uuid4())
+            # One round trip for everything read before the number is taken (5 in all, with BEGIN, the number,
+            # the ticket and its event together, and COMMIT).
+            reads = await repo.issue_reads(conn, cmd.office, cmd.service, ticket_id, cmd.priority is not None, now,
+                                           now - POSITION_HISTORY, key)
+            office_rules = reads.office.rules
             priority = office_rules.check_priority(cmd.priority)
-            if key is not None:
+            if reads.replay_of is not None and key is not None:
                 existing = await repo.find_by_idempotency_key(conn, cmd.office, key)
                 if existing is not None:
                     if existing.origin_service != cmd.service or existing.priority != priority:
@@ -157,40 +167,43 @@ class Ticketing(TicketingReads):
                     view = {**ticket_view(existing), **await self._position(conn, existing, office_rules),
                             "service_name": service["name"], "replayed": True}
                     return view, []
-            if asked is None:
+            if reads.service is None:
                 raise repo.service_not_found(cmd.office, cmd.service)
-            service, number_format = asked
+            service, number_format = reads.service
             procedure = _check_procedure(service, cmd.procedure)
-            now = self._clock()
-            day = local_day(now, office_rules.tz)
             draft = Ticket(
-                id=str(uuid.uuid4()), office=cmd.office, service=cmd.service, origin_service=cmd.service,
-                local_day=day, seq=0, number="", priority=priority, status=Status.WAITING,
-                issued_at=now, queued_at=now, procedure=procedure, citizen_id=_check_citizen(cmd.citizen_id),
+                id=ticket_id, office=cmd.office, service=cmd.service, origin_service=cmd.service,
+                local_day=local_day(now, office_rules.tz), seq=0, number="", priority=priority,
+                status=Status.WAITING, issued_at=now, queued_at=now, procedure=procedure,
+                citizen_id=_check_citizen(cmd.citizen_id),
             )
-            # Position first: the numbering row lock taken next is then held for as short as possible.
-            position = await self._position(conn, draft, office_rules)
-            seq = await repo.next_seq(conn, cmd.office, cmd.service, day)
+            # The position was read first: the numbering row lock taken next is held for as short as possible.
+            position = self.position_of(reads.position, office_rules)
+            seq = await repo.next_seq(conn, cmd.office, cmd.service, draft.local_day)
             # Issued when its number was taken (under the numbering row's lock): issue times follow the numbers.
             issued = max(now, self._clock())
             ticket = replace(draft, seq=seq, number=number_format.label(seq), issued_at=issued, queued_at=issued)
-            await repo.insert_ticket(conn, ticket, key)
             view = {**ticket_view(ticket), **position, "service_name": service["name"], "replayed": False}
-            return view, [m.TicketIssued(office=cmd.office, ticket=ticket_view(ticket), actor=cmd.actor,
-                                         data=came_from(None))]
+            issued_event = m.TicketIssued(office=cmd.office, ticket=ticket_view(ticket), actor=cmd.actor,
+                                          data=came_from(None))
+            # The ticket is written with its event, in one round trip.
+            return view, [issued_event], [repo.insert_ticket_statement(ticket, key)]
 
         return await self._run(work)
 
     # ------------------------------------------------------------ calling
 
     async def _open_counter(self, conn: asyncpg.Connection, office: str, counter: str) -> repo.Counter:
-        found = await repo.get_counter(conn, office, counter, lock=True)
-        if found.paused:
+        return self._check_open(await repo.get_counter(conn, office, counter, lock=True))
+
+    @staticmethod
+    def _check_open(counter: repo.Counter) -> repo.Counter:
+        if counter.paused:
             raise Conflict(
-                f"Quầy {counter} đang tạm dừng; hãy mở lại quầy trước khi gọi số",
-                f"Counter {counter} is paused; resume it before calling",
+                f"Quầy {counter.id} đang tạm dừng; hãy mở lại quầy trước khi gọi số",
+                f"Counter {counter.id} is paused; resume it before calling",
             )
-        return found
+        return counter
 
     @staticmethod
     def _busy(counter: str, current: Ticket) -> Conflict:
@@ -213,15 +226,18 @@ class Ticketing(TicketingReads):
     async def call_next(self, cmd: m.CallNext) -> dict[str, Any]:
         check(Actor.from_dict(cmd.actor), Right.SERVE, cmd.office)
 
-        async def work(conn: asyncpg.Connection) -> tuple[Any, list[m.Event]]:
+        async def work(conn: asyncpg.Connection) -> Outcome:
             # Clerks of one office call at the same time: each locks the head of each queue it calls from, skipping
             # the heads another clerk holds (SKIP LOCKED), so two clerks are never handed the same ticket. The
             # counter's row lock makes one counter's presses take turns and keeps its fairness history consistent.
-            office = await repo.get_office(conn, cmd.office)
+            # Six round trips in all: BEGIN, the office and the counter, its current ticket, the heads, the
+            # changes with their events, COMMIT.
+            office, counter = await repo.get_office_and_counter(conn, cmd.office, cmd.counter)
+            self._check_open(counter)
             office_rules = office.rules
-            counter = await self._open_counter(conn, cmd.office, cmd.counter)
             now = self._clock()
             events: list[m.Event] = []
+            changes: list[repo.Statement] = []
             completed = None
             current = await repo.current_ticket(conn, cmd.office, cmd.counter)
             if cmd.complete is not None:
@@ -230,21 +246,21 @@ class Ticketing(TicketingReads):
             elif current is not None:
                 raise self._busy(cmd.counter, current)
             if current is not None:
-                done = rules.complete(current, now)
-                done = await repo.save_ticket(conn, done)
+                done, saving = repo.save_ticket_statement(rules.complete(current, now))
+                changes.append(saving)
                 completed = ticket_view(done)
                 events.append(m.TicketCompleted(office=cmd.office, ticket=completed, counter=cmd.counter,
                                                 actor=cmd.actor, data=came_from(current)))
             ticket = await self._pick(conn, counter, office_rules, now)
             if ticket is None:
-                return {"ticket": None, "completed": completed}, events
-            called = rules.call(ticket, cmd.counter, now, office_rules.no_show_grace_s)
-            called = await repo.save_ticket(conn, called)
-            await repo.remember_call(conn, cmd.office, cmd.counter, called.priority is not None)
+                return {"ticket": None, "completed": completed}, events, changes
+            called, saving = repo.save_ticket_statement(rules.call(ticket, cmd.counter, now,
+                                                                   office_rules.no_show_grace_s))
+            changes += [saving, repo.remember_call(cmd.office, cmd.counter, called.priority is not None)]
             view = ticket_view(called)
             events.append(m.TicketCalled(office=cmd.office, ticket=view, counter=cmd.counter, actor=cmd.actor,
                                          data=came_from(ticket)))
-            return {"ticket": view, "completed": completed}, events
+            return {"ticket": view, "completed": completed}, events, changes
 
         return await self._run(work)
 
@@ -255,15 +271,16 @@ class Ticketing(TicketingReads):
         Heads held by other clerks at this instant are skipped; when that leaves nothing to choose while tickets
         still wait, those clerks are about to take one each and free the rest: pick again in a moment."""
         for attempt in range(20):
-            candidates = await repo.candidates(conn, counter.office, counter.services, counter.id, lock=True)
-            chosen = choose_next(candidates, counter=counter.id, services=counter.services,
-                                 history=counter.history, rule=office_rules.fairness, now=now)
+            heads = await repo.lock_heads(conn, counter.office, counter.services, counter.id)
+            chosen = choose_next([candidate for candidate, _ in heads.values()], counter=counter.id,
+                                 services=counter.services, history=counter.history, rule=office_rules.fairness,
+                                 now=now)
             if chosen is None:
                 if not await repo.candidates(conn, counter.office, counter.services, counter.id):
                     return None                                 # nobody waits for this counter
                 await asyncio.sleep(0.002 * (attempt + 1))
                 continue
-            ticket = await repo.load_ticket(conn, chosen.ticket_id)          # locked already, by candidates()
+            ticket = heads[chosen.ticket_id][1]                 # read as it was locked: current
             if (ticket.status is Status.WAITING and ticket.service in counter.services
                     and ticket.for_counter in (None, counter.id)):
                 return ticket
@@ -275,7 +292,7 @@ class Ticketing(TicketingReads):
             raise InvalidInput("Hãy gửi đúng một trong 'ticket_id' hoặc 'number'",
                                "Send exactly one of 'ticket_id' or 'number'")
 
-        async def work(conn: asyncpg.Connection) -> tuple[Any, list[m.Event]]:
+        async def work(conn: asyncpg.Connection) -> Outcome:
             office = await repo.get_office(conn, cmd.office, lock=True)
             office_rules = office.rules
             await self._open_counter(conn, cmd.office, cmd.counter)
@@ -291,12 +308,12 @@ class Ticketing(TicketingReads):
             else:
                 ticket = await repo.find_ticket_by_number(conn, cmd.office, str(cmd.number),
                                                           local_day(now, office_rules.tz))
-            called = rules.call(ticket, cmd.counter, now, office_rules.no_show_grace_s)
-            called = await repo.save_ticket(conn, called)
-            await repo.remember_call(conn, cmd.office, cmd.counter, called.priority is not None)
+            called, saving = repo.save_ticket_statement(rules.call(ticket, cmd.counter, now,
+                                                                   office_rules.no_show_grace_s))
             view = ticket_view(called)
             return {"ticket": view}, [m.TicketCalled(office=cmd.office, ticket=view, counter=cmd.counter,
-                                                     data={"chosen": True, **came_from(ticket)}, actor=cmd.actor)]
+                                                     data={"chosen": True, **came_from(ticket)}, actor=cmd.actor)], \
+                [saving, repo.remember_call(cmd.office, cmd.counter, called.priority is not None)]
 
         return await self._run(work)
 

@@ -16,6 +16,8 @@ from services.store import outbox
 from services.store import repository as repo
 from services.ticketing.views import ticket_view
 
+POSITION_HISTORY = timedelta(hours=8)       # the service durations a wait is estimated from: the last 8 hours'
+
 
 class TicketingReads:
     _pool: asyncpg.Pool
@@ -31,8 +33,11 @@ class TicketingReads:
         if t.status is not Status.WAITING:
             return {"waiting_ahead": 0, "estimated_wait_s": 0}
         facts = await repo.position_facts(conn, t.office, t.service, t.id, t.priority is not None, t.queued_at,
-                                          t.seq or None,
-                                          self._clock() - timedelta(hours=8))
+                                          t.seq or None, self._clock() - POSITION_HISTORY)
+        return self.position_of(facts, office_rules)
+
+    @staticmethod
+    def position_of(facts: repo.PositionFacts, office_rules: OfficeRules) -> dict[str, int]:
         wait = estimate_wait_s(facts.ahead, facts.recent_durations_s, facts.open_counters,
                                office_rules.default_service_s)
         return {"waiting_ahead": facts.ahead, "estimated_wait_s": wait}
