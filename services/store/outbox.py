@@ -126,12 +126,12 @@ class OutboxRelay:
                 return await self.relay_once(own)
         async with conn.transaction():
             rows = await conn.fetch(
-                "SELECT id, event_id, subject, payload FROM outbox WHERE published_at IS NULL"
+                "SELECT id, event_id, subject, payload::text AS payload FROM outbox WHERE published_at IS NULL"
                 " ORDER BY id LIMIT $1 FOR UPDATE", self._batch,
             )
             sent = []
             for row in rows:
-                data = json.dumps(row["payload"], ensure_ascii=False).encode()
+                data = row["payload"].encode()         # PostgreSQL's own JSON text: not decoded and encoded again
                 try:
                     await self._publish(row["subject"], data, str(row["event_id"]))
                 except Exception:  # noqa: BLE001 - keep order: stop at the first failure, retry later
@@ -161,11 +161,10 @@ class OutboxRelay:
     async def replay(self, conn: asyncpg.Connection) -> int:
         """Publish again the events of the last `replay_s`, in order (see the class's note on power cuts)."""
         rows = await conn.fetch(
-            "SELECT event_id, subject, payload FROM outbox WHERE published_at >= now() - make_interval(secs => $1)"
-            " ORDER BY id", self._replay_s)
+            "SELECT event_id, subject, payload::text AS payload FROM outbox"
+            " WHERE published_at >= now() - make_interval(secs => $1) ORDER BY id", self._replay_s)
         for row in rows:
-            await self._publish(row["subject"], json.dumps(row["payload"], ensure_ascii=False).encode(),
-                                str(row["event_id"]))
+            await self._publish(row["subject"], row["payload"].encode(), str(row["event_id"]))
         return len(rows)
 
     async def _lead(self, conn: asyncpg.Connection) -> None:
