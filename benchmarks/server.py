@@ -56,6 +56,20 @@ def _python_tree(pid: int) -> list[int]:
     return found
 
 
+def _tree(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [pid, *(child for p in out.split() for child in _tree(int(p)))]
+
+
+def _cpu_s(pid: int) -> float:
+    """utime + stime of a process, in seconds (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Server:
     def __init__(self, extra_env: dict[str, str] | None = None) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
@@ -124,6 +138,13 @@ class Server:
             with urllib.request.urlopen(request, timeout=10) as r:
                 return json.loads(r.read())["token"]
         return await asyncio.to_thread(post)
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by each part of the running motcua (its children by name, the embedded servers),
+        each with its descendants (PostgreSQL's backends, identity's face workers)."""
+        parts = {name: pid for name, pid in self.state().get("children", {}).items()}
+        parts.update(self.children())
+        return {name: sum(_cpu_s(p) for p in _tree(pid)) for name, pid in parts.items()}
 
     def rss_mib(self) -> float:
         """Resident memory of motcua's own processes (not the embedded servers), in MiB."""

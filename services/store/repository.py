@@ -324,16 +324,20 @@ class PositionFacts:
 # queued_at, seq, id), open counters for the service, recent service durations. The live read model counts the
 # same way (services.live.queue). $1 office, $2 service, $3 ticket id, $4 is priority, $5 queued_at, $6 since,
 # $7 seq (a ticket not numbered yet: after every other).
+def _service_facts(since: str) -> str:
+    """Open counters for service $2 of office $1, and its service durations since `since` (a placeholder)."""
+    return (" (SELECT count(*) FROM counters WHERE office_id = $1 AND active AND NOT paused"
+            "        AND $2 = ANY(services)) AS open_counters,"
+            " ARRAY(SELECT extract(epoch FROM finished_at - started_at)::float8 FROM tickets"
+            f"       WHERE office_id = $1 AND service_code = $2 AND status = 'done' AND finished_at >= {since}"
+            "       AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT 20) AS durations")
+
+
 _POSITION_FACTS = (
     "(SELECT count(*) FROM tickets WHERE office_id = $1 AND service_code = $2"
     "        AND status = 'waiting' AND id <> $3 AND (CASE WHEN $4 THEN priority IS NOT NULL"
     "        AND (queued_at, seq, id) < ($5, $7, $3) ELSE priority IS NOT NULL"
-    "        OR (queued_at, seq, id) < ($5, $7, $3) END)) AS ahead,"
-    " (SELECT count(*) FROM counters WHERE office_id = $1 AND active AND NOT paused"
-    "        AND $2 = ANY(services)) AS open_counters,"
-    " ARRAY(SELECT extract(epoch FROM finished_at - started_at)::float8 FROM tickets"
-    "       WHERE office_id = $1 AND service_code = $2 AND status = 'done' AND finished_at >= $6"
-    "       AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT 20) AS durations"
+    "        OR (queued_at, seq, id) < ($5, $7, $3) END)) AS ahead," + _service_facts("$6")
 )
 _UNNUMBERED = 2_147_483_647
 
@@ -358,16 +362,21 @@ class IssueReads:
     replay_of: str | None                                  # the id of the ticket issued earlier with this key
 
 
-async def issue_reads(conn: asyncpg.Connection, office: str, service: str, ticket_id: str, is_priority: bool,
-                      queued_at: datetime, since: datetime, idempotency_key: str | None) -> IssueReads:
+async def issue_reads(conn: asyncpg.Connection, office: str, service: str, is_priority: bool, since: datetime,
+                      idempotency_key: str | None) -> IssueReads:
     """What issuing reads before it takes a number, in one round trip: the office and its active service, the new
     ticket's position (as position_facts) and a ticket issued earlier with the same Idempotency-Key."""
+    # A new ticket goes after every waiting one of its service, a priority one after the priority ones only: its
+    # place is the queue's count (kept by triggers: migration 032), read at once instead of counted.
     row = await conn.fetchrow(
         "SELECT o.id, o.name AS office_name, o.timezone, o.settings, s.code, s.name, s.name_en, s.prefix, s.width,"
-        f" s.start, s.procedures, {_POSITION_FACTS},"
-        " (SELECT id FROM tickets WHERE office_id = $1 AND idempotency_key = $8) AS replay_of"
+        " s.start, s.procedures,"
+        " (SELECT coalesce(sum(waiting), 0)::int FROM waiting_counts WHERE office_id = $1 AND service_code = $2"
+        "        AND (priority OR NOT $3)) AS ahead,"
+        f" {_service_facts('$4')},"
+        " (SELECT id FROM tickets WHERE office_id = $1 AND idempotency_key = $5) AS replay_of"
         " FROM offices o LEFT JOIN services s ON s.office_id = o.id AND s.code = $2 AND s.active WHERE o.id = $1",
-        office, service, uuid.UUID(ticket_id), is_priority, queued_at, since, _UNNUMBERED, idempotency_key)
+        office, service, is_priority, since, idempotency_key)
     if row is None:
         raise _office_not_found(office)
     found = Office(row["id"], row["office_name"], row["timezone"], row["settings"])
@@ -377,12 +386,13 @@ async def issue_reads(conn: asyncpg.Connection, office: str, service: str, ticke
 
 
 async def waiting_counts(conn: asyncpg.Connection, office: str) -> dict[str, tuple[int, int]]:
-    """Per service: (waiting, of which priority), counted in full (lists are cut; counts never are)."""
+    """Per service: (waiting, of which priority), in full (lists are cut; counts never are), as the triggers of
+    migration 032 keep them."""
     rows = await conn.fetch(
-        "SELECT service_code, count(*) AS n, count(priority) AS p FROM tickets"
-        " WHERE office_id = $1 AND status = 'waiting' GROUP BY service_code", office,
+        "SELECT service_code, sum(waiting)::int AS n, (sum(waiting) FILTER (WHERE priority))::int AS p"
+        " FROM waiting_counts WHERE office_id = $1 GROUP BY service_code HAVING sum(waiting) > 0", office,
     )
-    return {r["service_code"]: (r["n"], r["p"]) for r in rows}
+    return {r["service_code"]: (r["n"], r["p"] or 0) for r in rows}
 
 
 async def waiting_tickets(conn: asyncpg.Connection, office: str, limit: int = 500) -> list[Ticket]:

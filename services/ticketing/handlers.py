@@ -151,7 +151,7 @@ class Ticketing(TicketingReads):
             ticket_id = str(uuid.uuid4())
             # One round trip for everything read before the number is taken (5 in all, with BEGIN, the number,
             # the ticket and its event together, and COMMIT).
-            reads = await repo.issue_reads(conn, cmd.office, cmd.service, ticket_id, cmd.priority is not None, now,
+            reads = await repo.issue_reads(conn, cmd.office, cmd.service, cmd.priority is not None,
                                            now - POSITION_HISTORY, key)
             office_rules = reads.office.rules
             priority = office_rules.check_priority(cmd.priority)

@@ -116,3 +116,64 @@ async def test_as_many_clerks_as_waiting_citizens_pressing_at_once_each_get_one(
     handed = await asyncio.gather(*(press(c) for c in range(1, clerks + 1)))
     assert all(t is not None for t in handed), "a clerk was told nobody waits while citizens did"
     assert sorted(t["id"] for t in handed) == sorted(t["id"] for t in waiting)
+
+
+async def test_the_queue_counts_stay_exact_through_every_kind_of_change_at_once(system: Running,
+                                                                                 http: aiohttp.ClientSession) -> None:
+    """Issuing reads a new ticket's place from counts kept by triggers (migration 032), not from a count of the
+    queue: kiosks issue while clerks call, complete, skip, return, transfer and cancel, all at once; afterwards
+    every count equals the waiting tickets themselves."""
+    clerks, issued = 8, 160
+    office = await make_office(system, clerks)
+
+    async def kiosk(k: int) -> None:
+        for i in range(k, issued, 4):
+            body = {"service": "HT" if i % 3 else "CT", "priority": "elderly" if i % 5 == 0 else None}
+            async with http.post(f"/api/offices/{office}/tickets", json=body) as r:
+                assert r.status == 201, await r.text()
+                assert (await r.json())["waiting_ahead"] >= 0
+
+    async def act(ticket: dict, action: str, body: dict | None = None) -> None:
+        async with http.post(f"/api/tickets/{ticket['id']}/{action}", json=body or {}) as r:
+            assert r.status in (200, 409), (action, r.status, await r.text())
+
+    async def clerk(counter: int) -> None:
+        for turn in range(30):
+            async with http.post(f"/api/offices/{office}/counters/{counter}/next", json={}) as r:
+                assert r.status in (200, 404, 409), await r.text()      # 404: nobody waits at this moment
+                ticket = (await r.json()).get("ticket") if r.status == 200 else None
+            if ticket is None:
+                await asyncio.sleep(0.02)
+                continue
+            kind = (counter + turn) % 5
+            if kind == 0:
+                await act(ticket, "transfer", {"service": "CT" if ticket["service"] == "HT" else "HT"})
+            elif kind == 1:
+                await act(ticket, "skip")
+                await act(ticket, "return")                # back in the queue
+            elif kind == 2:
+                await act(ticket, "cancel")
+            elif kind == 3:
+                await act(ticket, "return")
+            else:
+                await act(ticket, "complete")
+            current = await queue()
+            mine = next(c for c in current["counters"] if c["id"] == str(counter))["current"]
+            if mine is not None:                            # left with the counter (a refused action): finish it
+                await act(mine, "complete")
+
+    async def queue() -> dict:
+        async with http.get(f"/api/offices/{office}/queue") as r:
+            assert r.status == 200
+            return await r.json()
+
+    await asyncio.gather(*(kiosk(k) for k in range(4)), *(clerk(c) for c in range(1, clerks + 1)))
+    after = await queue()
+    waiting = after["waiting"]
+    assert len(waiting) < 500                               # the list is whole: it can be counted
+    for service in after["services"]:
+        mine = [t for t in waiting if t["service"] == service["code"]]
+        assert service["waiting"] == len(mine), service
+        assert service["priority_waiting"] == sum(1 for t in mine if t["priority"]), service
+    async with http.post(f"/api/offices/{office}/tickets", json={"service": "HT"}) as r:
+        assert (await r.json())["waiting_ahead"] == sum(1 for t in waiting if t["service"] == "HT")
