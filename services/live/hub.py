@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Awaitable, Callable
 
@@ -34,8 +33,12 @@ LOCATE_AT_ONCE = 4       # tickets looked up at once for phones of offices not f
 
 
 def sse_event(event: str, data: Any) -> bytes:
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-    return f"event: {event}\ndata: {payload}\n\n".encode()
+    return _sse(event, m.dumps(data))
+
+
+def _sse(event: str, payload: bytes) -> bytes:
+    """One Server-Sent Event; compact JSON has no line breaks, so it is one data line."""
+    return b"event: " + event.encode() + b"\ndata: " + payload + b"\n\n"
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,7 @@ class LiveHub:
             feed.dirty.update(change.services)
             if change.resync:
                 asyncio.ensure_future(self._resync(feed))
-        staff = sse_event(event.type, {**asdict(event), "type": event.type})
+        staff = _sse(event.type, m.event_json(event))
         public = sse_event(event.type, change.public) if change is not None and change.public is not None else None
         self._fan_out(feed.clients, Delivery(event, staff, public, change))
         ticket = change.ticket if change is not None else None

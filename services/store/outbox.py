@@ -3,17 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 import time
-from dataclasses import asdict
 from typing import Awaitable, Callable, Iterable, Sequence
 
 import asyncpg
 
 from services import deadlines
-from services.messages import Event, event_subject
+from services.messages import Event, event_json, event_subject
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +31,7 @@ async def append(conn: asyncpg.Connection, prefix: str, events: Iterable[Event],
     `along`: the change itself (INSERTs, UPDATEs, each ending in RETURNING), sent with the events in the same round
     trip; returns how many rows each of them wrote, for the caller to check."""
     deadlines.check()
-    rows = [
-        (event.event_id, event_subject(prefix, event), json.dumps({**asdict(event), "type": event.type},
-                                                                  ensure_ascii=False))
-        for event in events
-    ]
+    rows = [(event.event_id, event_subject(prefix, event), event_json(event).decode()) for event in events]
     if not rows and not along:
         return []
     ids, subjects, payloads = zip(*rows) if rows else ((), (), ())
