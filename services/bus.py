@@ -221,8 +221,20 @@ class Bus:
             )
         # The server has our interest before we say we serve: a request sent right after "ready" (the demo seed,
         # a web worker's first call) would otherwise find no responders.
-        await self.nc.flush(timeout=5)
+        await self._until_server_has_all_sent()
         return subscriptions
+
+    async def _until_server_has_all_sent(self) -> None:
+        """Return once the server has processed everything this connection sent. nats-py's flush() writes its PING
+        straight to the socket, ahead of commands still in its buffer (our SUBs), so its PONG alone proves nothing:
+        the buffer is pushed out first (nats-py's own flusher; without that method, a second PING/PONG, sent after
+        the flusher wrote the buffer during the first, does the same)."""
+        push = getattr(self.nc, "_flush_pending", None)
+        if push is not None:
+            await push(force_flush=True)
+        else:
+            await self.nc.flush(timeout=5)
+        await self.nc.flush(timeout=5)
 
     # ------------------------------------------------------------ events
 

@@ -22,7 +22,7 @@ async def test_a_command_sent_as_soon_as_ticketing_is_ready_is_answered(infra: S
     settings = own(infra)
     async with database(settings) as pool, bus_connection(settings, "ticketing") as served, \
             bus_connection(settings, "system") as caller:
-        for _ in range(20):                    # each time a fresh subscription, asked at once
+        for _ in range(40):                    # each time a fresh subscription, asked at once
             async with run_ticketing(served, pool):
                 try:
                     await caller.request(m.GetOffice(office=unique("o")))
