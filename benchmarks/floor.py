@@ -66,6 +66,10 @@ async def serve_db() -> None:
         asyncio.get_running_loop().create_task(handle(msg))
 
     await nc.subscribe(SUBJECT, queue="floor", cb=on_message)
+    # "Ready" once the server routes requests here (see services.bus.until_server_has_all_sent: nats-py's flush()
+    # sends its PING ahead of the SUB still in its buffer).
+    await nc._flush_pending(force_flush=True)
+    await nc.flush()
     print("floor db ready", flush=True)
     await _until_stopped()
     await pool.execute("DROP TABLE IF EXISTS floor_issue")

@@ -39,6 +39,19 @@ STREAM_MAX_AGE_S = 400 * 24 * 3600   # events are the history reports are rebuil
 DUPLICATE_WINDOW_S = 600             # a relay re-publishing after a crash is deduplicated
 
 
+async def until_server_has_all_sent(nc: Client) -> None:
+    """Return once the NATS server has processed everything `nc` sent (subscriptions before saying "ready").
+    nats-py's flush() writes its PING straight to the socket, ahead of commands still in its buffer (SUBs), so its
+    PONG alone proves nothing: the buffer is pushed out first (nats-py's own flusher; without that method, a second
+    PING/PONG, sent after the flusher wrote the buffer during the first, does the same)."""
+    push = getattr(nc, "_flush_pending", None)
+    if push is not None:
+        await push(force_flush=True)
+    else:
+        await nc.flush(timeout=5)
+    await nc.flush(timeout=5)
+
+
 class Bus:
     def __init__(self, nc: Client, settings: Settings) -> None:
         self.nc = nc
@@ -221,20 +234,8 @@ class Bus:
             )
         # The server has our interest before we say we serve: a request sent right after "ready" (the demo seed,
         # a web worker's first call) would otherwise find no responders.
-        await self._until_server_has_all_sent()
+        await until_server_has_all_sent(self.nc)
         return subscriptions
-
-    async def _until_server_has_all_sent(self) -> None:
-        """Return once the server has processed everything this connection sent. nats-py's flush() writes its PING
-        straight to the socket, ahead of commands still in its buffer (our SUBs), so its PONG alone proves nothing:
-        the buffer is pushed out first (nats-py's own flusher; without that method, a second PING/PONG, sent after
-        the flusher wrote the buffer during the first, does the same)."""
-        push = getattr(self.nc, "_flush_pending", None)
-        if push is not None:
-            await push(force_flush=True)
-        else:
-            await self.nc.flush(timeout=5)
-        await self.nc.flush(timeout=5)
 
     # ------------------------------------------------------------ events
 
