@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import re
 import string
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,19 @@ def asset(request: web.Request, route: str, filename: str) -> str:
     return str(request.app.router[route].url_for(filename=filename))
 
 
+_INCLUDE = re.compile(r"<!--#include (?P<name>[\w.-]+)-->")
+
+
 @functools.cache
 def _template(path: Path) -> string.Template:
-    return string.Template(path.read_text(encoding="utf-8"))
+    """A page template; `<!--#include _part.html-->` stands for a part kept beside it (the same head or top bar
+    of several pages), its placeholders filled like the page's own."""
+    return string.Template(_with_parts(path))
+
+
+def _with_parts(path: Path) -> str:
+    return _INCLUDE.sub(lambda found: _with_parts(path.parent / found["name"]).rstrip("\n"),
+                        path.read_text(encoding="utf-8"))
 
 
 def config_json(data: Any) -> str:
