@@ -17,7 +17,7 @@ from services.domain.access import SYSTEM, Actor, DeviceKind, Right, Role, check
 from services.domain.errors import Conflict, Forbidden, InvalidInput, TooManyAttempts, Unauthenticated
 from services.domain.numbering import utc_now
 from services.domain.office import check_id
-from services.store.db import DATABASE_DOWN, database_unavailable
+from services.store.db import RoutedCommands
 from services.store.db import health as db_health
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ Revoked = Callable[[list[bytes]], Awaitable[None]]
 _BAD_LOGIN = ("Sai tên đăng nhập hoặc mật khẩu", "Wrong user name or password")
 
 
-class Accounts:
+class Accounts(RoutedCommands):
     def __init__(self, pool: asyncpg.Pool, *, session_ttl_s: int = 12 * 3600,
                  lockout: rules.LockoutRule = rules.LockoutRule(), clock: Callable[[], datetime] = utc_now,
                  on_revoked: Revoked | None = None) -> None:
@@ -43,13 +43,6 @@ class Accounts:
             m.RevokeDevice: self.revoke_device, m.ListDevices: self.list_devices,
             m.AccountsHealth: lambda _: db_health(self._pool),
         }
-
-    async def execute(self, command: m.Command) -> Any:
-        try:
-            return await self._routes[type(command)](command)
-        except DATABASE_DOWN as exc:
-            log.warning("database unavailable: %s", exc)
-            raise database_unavailable() from exc
 
     async def _revoked(self, hashes: list[bytes]) -> None:
         if hashes and self._on_revoked is not None:

@@ -15,7 +15,7 @@ from services.domain.errors import Conflict, Forbidden, InvalidInput
 from services.domain.office import zone
 from services.feedback import store
 from services.store import outbox
-from services.store.db import DATABASE_DOWN, database_unavailable
+from services.store.db import RoutedCommands
 from services.store.db import health as db_health
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ Ask = Callable[[m.Command], Awaitable[Any]]
 PROJECTION_WAIT_S = 5.0
 
 
-class Feedback:
+class Feedback(RoutedCommands):
     def __init__(self, pool: asyncpg.Pool, prefix: str, ask: Ask, clock: Callable[[], datetime],
                  wait_for: Callable[[Callable[[], Awaitable[bool]], float], Awaitable[bool]]) -> None:
         self._pool = pool
@@ -36,13 +36,6 @@ class Feedback:
         self._routes: dict[type[m.Command], Callable[[Any], Awaitable[Any]]] = {
             m.RateTicket: self.rate_ticket, m.FeedbackHealth: lambda _: db_health(self._pool),
         }
-
-    async def execute(self, command: m.Command) -> Any:
-        try:
-            return await self._routes[type(command)](command)
-        except DATABASE_DOWN as exc:
-            log.warning("database unavailable: %s", exc)
-            raise database_unavailable() from exc
 
     async def rate_ticket(self, cmd: m.RateTicket) -> dict[str, Any]:
         actor = Actor.from_dict(cmd.actor)

@@ -14,7 +14,7 @@ from services.domain.cccd import CccdCard, CccdError, parse_cccd
 from services.domain.errors import InvalidInput
 from services.domain.office import check_id
 from services.store import outbox
-from services.store.db import DATABASE_DOWN, database_unavailable
+from services.store.db import RoutedCommands
 from services.store.db import health as db_health
 
 from . import store
@@ -30,7 +30,7 @@ PURPOSES = {"enrol": "enrolment", "identify": CONSENT_PURPOSE, "read": "counter_
             "erase": "consent_withdrawn", "audit_read": "oversight"}
 
 
-class Identity:
+class Identity(RoutedCommands):
     async def _health(self, _: m.IdentityHealth) -> dict[str, Any]:
         """Up, its database, and whether faces work (without them, ID cards still do)."""
         return {**await db_health(self._pool), "faces": self.faces.problem is None}
@@ -44,13 +44,6 @@ class Identity:
             m.Identify: self.identify, m.GetCitizen: self.get_citizen, m.GetCitizenAudit: self.get_audit,
             m.IdentityHealth: self._health,
         }
-
-    async def execute(self, command: m.Command) -> Any:
-        try:
-            return await self._routes[type(command)](command)
-        except DATABASE_DOWN as exc:
-            log.warning("database unavailable: %s", exc)
-            raise database_unavailable() from exc
 
     # ------------------------------------------------------------ the ID card
 

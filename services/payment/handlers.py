@@ -20,7 +20,7 @@ from services.payment.notices import NoticeDesk
 from services.payment.reports import PaymentReads
 from services.payment.views import exception_view, fee_view
 from services.store import outbox
-from services.store.db import DATABASE_DOWN, database_unavailable
+from services.store.db import RoutedCommands
 from services.store.db import health as db_health
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ SERVING = ("called", "serving")
 _STATUS_VI = {"waiting": "đang chờ", "done": "đã xong", "no_show": "vắng mặt", "cancelled": "đã huỷ"}
 
 
-class Payments(PaymentReads):
+class Payments(PaymentReads, RoutedCommands):
     def __init__(self, pool: asyncpg.Pool, prefix: str, ask: Ask, *, keys: dict[str, str | None],
                  clock: Callable[[], datetime], fee_expiry_min: int = 30, fee_max_vnd: int = 100_000_000,
                  on_commit: Callable[[], None] = lambda: None) -> None:
@@ -50,13 +50,6 @@ class Payments(PaymentReads):
             m.GetReceipt: self.get_receipt, m.ListTicketFees: self.list_ticket_fees,
             m.PaymentHealth: lambda _: db_health(self._pool),
         }
-
-    async def execute(self, command: m.Command) -> Any:
-        try:
-            return await self._routes[type(command)](command)
-        except DATABASE_DOWN as exc:
-            log.warning("database unavailable: %s", exc)
-            raise database_unavailable() from exc
 
     async def _commit(self, conn: asyncpg.Connection, events: list[m.Event]) -> None:
         await outbox.append(conn, self._prefix, events)

@@ -14,7 +14,7 @@ from services.domain.office import DEFAULT_TIMEZONE, check_id, zone
 from services.stats import projector, queries
 from services.stats.rollup import roll_up
 from services.store import projection
-from services.store.db import DATABASE_DOWN, database_unavailable
+from services.store.db import RoutedCommands
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def day_range(raw_from: str | None, raw_to: str | None, today: date) -> tuple[da
     return first, last
 
 
-class Stats:
+class Stats(RoutedCommands):
     def __init__(self, pool: asyncpg.Pool, ask: Ask, clock: Callable[[], datetime],
                  progress: Callable[[], Awaitable[dict[str, Any]]]) -> None:
         self._pool = pool
@@ -55,13 +55,6 @@ class Stats:
             m.ListStatsTickets: self.list_tickets, m.RebuildStats: self.rebuild,
             m.ListStatsOffices: self.list_offices, m.StatsHealth: self.health,
         }
-
-    async def execute(self, command: m.Command) -> Any:
-        try:
-            return await self._routes[type(command)](command)
-        except DATABASE_DOWN as exc:
-            log.warning("database unavailable: %s", exc)
-            raise database_unavailable() from exc
 
     async def _office(self, conn: asyncpg.Connection, office_id: str, actor: Actor | None) -> asyncpg.Record:
         """The office as the projection knows it (or, before its first event arrived, as ticketing describes it),

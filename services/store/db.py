@@ -5,6 +5,7 @@ import asyncio
 import json
 import logging
 from importlib import resources
+from typing import Any, Awaitable, Callable
 
 import asyncpg
 
@@ -25,6 +26,20 @@ def database_unavailable() -> ServiceError:
         "unavailable", "Cơ sở dữ liệu tạm thời không truy cập được; vui lòng thử lại sau giây lát",
         "The database is unreachable for the moment; please try again shortly", {"part": "database"},
     )
+
+
+class RoutedCommands:
+    """A service's command handlers, by command type (`_routes`, set by the service); `execute` (what
+    Bus.serve_commands calls) runs one, and a database that cannot be reached answers "unavailable" (503)."""
+
+    _routes: dict[type, Callable[[Any], Awaitable[Any]]]
+
+    async def execute(self, command: Any) -> Any:
+        try:
+            return await self._routes[type(command)](command)
+        except DATABASE_DOWN as exc:
+            log.warning("%s: database unavailable: %s", type(self).__name__, exc)
+            raise database_unavailable() from exc
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

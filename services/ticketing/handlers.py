@@ -20,7 +20,7 @@ from services.domain.office_config import parse_office
 from services.domain.policy import choose_next
 from services.domain.tickets import Status, Ticket
 from services.store import outbox
-from services.store.db import DATABASE_DOWN, database_unavailable
+from services.store.db import RoutedCommands
 from services.store import repository as repo
 from services.ticketing.queries import POSITION_HISTORY, TicketingReads
 from services.ticketing.views import came_from, ticket_view
@@ -55,7 +55,7 @@ def _check_citizen(citizen_id: str | None) -> str | None:
             from exc
 
 
-class Ticketing(TicketingReads):
+class Ticketing(TicketingReads, RoutedCommands):
     """Commands: each changes state and writes its events in one transaction."""
 
     def __init__(self, pool: asyncpg.Pool, prefix: str, *, clock: Clock = utc_now,
@@ -73,13 +73,6 @@ class Ticketing(TicketingReads):
             m.GetTicket: self.get_ticket, m.Health: self.health, m.GetOfficeState: self.get_office_state,
             m.LocateTicket: self.locate_ticket, m.GetOfficeConfiguration: self.get_office_configuration,
         }
-
-    async def execute(self, command: m.Command) -> Any:
-        try:
-            return await self._routes[type(command)](command)
-        except DATABASE_DOWN as exc:
-            log.warning("database unavailable: %s", exc)
-            raise database_unavailable() from exc
 
     async def run(self, work: Work) -> Any:
         return await self._run(work)
