@@ -158,16 +158,6 @@ def remember_call(office: str, counter: str, was_priority: bool) -> Statement:
             " RETURNING 1", (office, counter, "P" if was_priority else "N"))
 
 
-async def next_seq(conn: asyncpg.Connection, office: str, service: str, day: date) -> int:
-    """The next sequence number; the row lock it takes serialises issuers of one service and day."""
-    return await conn.fetchval(
-        "INSERT INTO number_sequences (office_id, service_code, local_day, last_seq) VALUES ($1, $2, $3, 1)"
-        " ON CONFLICT (office_id, service_code, local_day)"
-        " DO UPDATE SET last_seq = number_sequences.last_seq + 1 RETURNING last_seq",
-        office, service, day,
-    )
-
-
 _COLUMNS = (
     "id, office_id, service_code, origin_service, local_day, seq, number, priority, status, counter_id,"
     " for_counter, issued_at, queued_at, called_at, started_at, finished_at, skipped_at, recall_count,"

@@ -1,10 +1,9 @@
-"""Ticketing command handlers: each runs in one transaction and writes its events to the outbox."""
+"""Ticketing command handlers: each change is one transaction with its events in the outbox (issuing: one statement)."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
@@ -19,7 +18,7 @@ from services.domain.office import OfficeRules, check_id
 from services.domain.office_config import parse_office
 from services.domain.policy import choose_next
 from services.domain.tickets import Status, Ticket
-from services.store import outbox
+from services.store import issuing, outbox
 from services.store.db import RoutedCommands
 from services.store import repository as repo
 from services.ticketing.queries import POSITION_HISTORY, TicketingReads
@@ -79,17 +78,23 @@ class Ticketing(TicketingReads, RoutedCommands):
 
     async def _run(self, work: Work) -> Any:
         """Run `work` in a transaction with its events; retry the rare lost race."""
+        async def once() -> Any:
+            async with self._pool.acquire() as conn:
+                async with conn.transaction():
+                    result, events, *along = await work(conn)
+                    changed = await outbox.append(conn, self._prefix, events, along=along[0] if along else ())
+                    if any(n != 1 for n in changed):       # a row moved on despite its lock: do it again
+                        raise asyncpg.SerializationError(f"rows changed meanwhile ({changed})")
+            if events:
+                self._on_commit()
+            return result
+        return await self._retrying(once)
+
+    @staticmethod
+    async def _retrying(once: Callable[[], Awaitable[Any]]) -> Any:
         for attempt in range(8):
             try:
-                async with self._pool.acquire() as conn:
-                    async with conn.transaction():
-                        result, events, *along = await work(conn)
-                        changed = await outbox.append(conn, self._prefix, events, along=along[0] if along else ())
-                        if any(n != 1 for n in changed):       # a row moved on despite its lock: do it again
-                            raise asyncpg.SerializationError(f"rows changed meanwhile ({changed})")
-                if events:
-                    self._on_commit()
-                return result
+                return await once()
             except _RETRYABLE as exc:
                 if attempt == 7:
                     raise
@@ -139,50 +144,50 @@ class Ticketing(TicketingReads, RoutedCommands):
         if key is not None and not 1 <= len(key) <= 200:
             raise InvalidInput("Idempotency-Key phải dài 1–200 ký tự", "Idempotency-Key must be 1–200 characters")
 
-        async def work(conn: asyncpg.Connection) -> Outcome:
-            now = self._clock()
-            ticket_id = str(uuid.uuid4())
-            # One round trip for everything read before the number is taken (5 in all, with BEGIN, the number,
-            # the ticket and its event together, and COMMIT).
-            reads = await repo.issue_reads(conn, cmd.office, cmd.service, cmd.priority is not None,
-                                           now - POSITION_HISTORY, key)
-            office_rules = reads.office.rules
-            priority = office_rules.check_priority(cmd.priority)
-            if reads.replay_of is not None and key is not None:
-                existing = await repo.find_by_idempotency_key(conn, cmd.office, key)
-                if existing is not None:
-                    if existing.origin_service != cmd.service or existing.priority != priority:
-                        raise Conflict(
-                            "Idempotency-Key này đã dùng cho một yêu cầu khác",
-                            "This Idempotency-Key was already used for a different request",
-                        )
-                    service, _ = await repo.get_service(conn, cmd.office, existing.service)
-                    view = {**ticket_view(existing), **await self._position(conn, existing, office_rules),
-                            "service_name": service["name"], "replayed": True}
-                    return view, []
-            if reads.service is None:
-                raise repo.service_not_found(cmd.office, cmd.service)
-            service, number_format = reads.service
-            procedure = _check_procedure(service, cmd.procedure)
-            draft = Ticket(
-                id=ticket_id, office=cmd.office, service=cmd.service, origin_service=cmd.service,
-                local_day=local_day(now, office_rules.tz), seq=0, number="", priority=priority,
-                status=Status.WAITING, issued_at=now, queued_at=now, procedure=procedure,
-                citizen_id=_check_citizen(cmd.citizen_id),
-            )
-            # The position was read first: the numbering row lock taken next is held for as short as possible.
-            position = self.position_of(reads.position, office_rules)
-            seq = await repo.next_seq(conn, cmd.office, cmd.service, draft.local_day)
-            # Issued when its number was taken (under the numbering row's lock): issue times follow the numbers.
-            issued = max(now, self._clock())
-            ticket = replace(draft, seq=seq, number=number_format.label(seq), issued_at=issued, queued_at=issued)
-            view = {**ticket_view(ticket), **position, "service_name": service["name"], "replayed": False}
-            issued_event = m.TicketIssued(office=cmd.office, ticket=ticket_view(ticket), actor=cmd.actor,
-                                          data=came_from(None))
-            # The ticket is written with its event, in one round trip.
-            return view, [issued_event], [repo.insert_ticket_statement(ticket, key)]
+        async def once() -> dict[str, Any]:
+            # Two round trips, outside any transaction: what issuing reads, then one statement that takes the
+            # number and writes the ticket with its event (services.store.issuing).
+            async with self._pool.acquire() as conn:
+                view = await self._issue_once(conn, cmd, key)
+            if not view["replayed"]:
+                self._on_commit()
+            return view
 
-        return await self._run(work)
+        return await self._retrying(once)
+
+    async def _issue_once(self, conn: asyncpg.Connection, cmd: m.IssueTicket, key: str | None) -> dict[str, Any]:
+        now = self._clock()
+        reads = await repo.issue_reads(conn, cmd.office, cmd.service, cmd.priority is not None,
+                                       now - POSITION_HISTORY, key)
+        office_rules = reads.office.rules
+        priority = office_rules.check_priority(cmd.priority)
+        if reads.replay_of is not None and key is not None:
+            existing = await repo.find_by_idempotency_key(conn, cmd.office, key)
+            if existing is not None:
+                if existing.origin_service != cmd.service or existing.priority != priority:
+                    raise Conflict(
+                        "Idempotency-Key này đã dùng cho một yêu cầu khác",
+                        "This Idempotency-Key was already used for a different request",
+                    )
+                service, _ = await repo.get_service(conn, cmd.office, existing.service)
+                return {**ticket_view(existing), **await self._position(conn, existing, office_rules),
+                        "service_name": service["name"], "replayed": True}
+        if reads.service is None:
+            raise repo.service_not_found(cmd.office, cmd.service)
+        service, number_format = reads.service
+        procedure = _check_procedure(service, cmd.procedure)
+        draft = Ticket(
+            id=str(uuid.uuid4()), office=cmd.office, service=cmd.service, origin_service=cmd.service,
+            local_day=local_day(now, office_rules.tz), seq=0, number="", priority=priority,
+            status=Status.WAITING, issued_at=now, queued_at=now, procedure=procedure,
+            citizen_id=_check_citizen(cmd.citizen_id),
+        )
+        position = self.position_of(reads.position, office_rules)
+        # The event carries the draft's view; the statement fills in its number and issue time.
+        issued_event = m.TicketIssued(office=cmd.office, ticket=ticket_view(draft), actor=cmd.actor,
+                                      data=came_from(None))
+        ticket = await issuing.issue_ticket(conn, self._prefix, draft, number_format, key, issued_event)
+        return {**ticket_view(ticket), **position, "service_name": service["name"], "replayed": False}
 
     # ------------------------------------------------------------ calling
 

@@ -1,0 +1,98 @@
+"""Issuing in one statement (services.store.issuing): PostgreSQL's twins of the Python rules it replaces give the same
+text, and what a kiosk is told is what the event says and what is stored, under concurrent issuers too."""
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from datetime import datetime, timedelta, timezone
+
+import aiohttp
+import asyncpg
+
+from services import messages as m
+from services.domain.numbering import NumberFormat
+from services.system import Running
+from tests.conftest import unique
+from tests.integration.conftest import ask
+
+
+async def _connect(system: Running) -> asyncpg.Connection:
+    return await asyncpg.connect(system.settings.database_url,
+                                 server_settings={"search_path": system.settings.db_schema, "timezone": "UTC"})
+
+
+async def test_the_label_of_a_number_is_the_same_in_postgresql_and_python(system: Running) -> None:
+    rng = random.Random(12)
+    formats = [NumberFormat(prefix=p, width=w, start=s) for p in (None, "A", "HT", "CCCD01") for w in (1, 3, 6)
+               for s in (0, 1000, 99_000_000)]
+    seqs = [1, 9, 10, 99, 100, 999, 1000, 99_999, 100_000, 999_999, 1_000_000, 2_147_483_647,
+            *(rng.randint(1, 5_000_000) for _ in range(40))]
+    conn = await _connect(system)
+    try:
+        for f in formats:
+            rows = await conn.fetch("SELECT s, ticket_label($1, $2, $3, s) AS label FROM unnest($4::int[]) AS s",
+                                    f.prefix, f.width, f.start, seqs)
+            assert {r["s"]: r["label"] for r in rows} == {s: f.label(s) for s in seqs}, f
+    finally:
+        await conn.close()
+
+
+async def test_a_time_is_written_in_postgresql_as_python_writes_it(system: Running) -> None:
+    rng = random.Random(7)
+    base = datetime(2026, 12, 5, 6, 30, tzinfo=timezone.utc)
+    times = [base, base.replace(microsecond=1), base.replace(microsecond=120_000), base.replace(microsecond=999_999),
+             datetime(2026, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=7))),
+             datetime(2000, 2, 29, 0, 0, tzinfo=timezone.utc),
+             *(base + timedelta(microseconds=rng.randint(0, 10**12)) for _ in range(200))]
+    conn = await _connect(system)
+    try:
+        rows = await conn.fetch(
+            "SELECT i, iso_utc(t) AS text FROM unnest($1::timestamptz[]) WITH ORDINALITY AS u(t, i)", times)
+        for row in rows:
+            t = times[row["i"] - 1]
+            assert row["text"] == t.astimezone(timezone.utc).isoformat()
+            assert datetime.fromisoformat(row["text"]) == t
+    finally:
+        await conn.close()
+
+
+async def test_what_a_kiosk_is_told_is_what_is_stored_and_published(system: Running,
+                                                                    http: aiohttp.ClientSession) -> None:
+    office = unique("one")
+    await ask(system, m.ConfigureOffice(
+        office=office, name="Một câu lệnh",
+        services=[{"code": "HT", "name": "Hộ tịch", "prefix": "HT", "width": 2},
+                  {"code": "CT", "name": "Chứng thực", "prefix": None, "start": 5000}],
+        counters=[{"id": "1", "services": ["HT", "CT"]}],
+    ))
+
+    async def take(i: int) -> dict:
+        body = {"service": "HT" if i % 2 else "CT", "priority": "elderly" if i % 5 == 0 else None}
+        async with http.post(f"/api/offices/{office}/tickets", json=body) as r:
+            assert r.status == 201, await r.text()
+            return await r.json()
+
+    told = await asyncio.gather(*(take(i) for i in range(120)))
+    conn = await _connect(system)
+    try:
+        events = {json.loads(r["payload"])["ticket"]["id"]: json.loads(r["payload"]) for r in await conn.fetch(
+            "SELECT payload::text FROM outbox WHERE subject LIKE '%.ticket.issued' AND payload->>'office' = $1",
+            office)}
+        stored = {str(r["id"]): r for r in await conn.fetch(
+            "SELECT id, seq, number, issued_at, queued_at FROM tickets WHERE office_id = $1", office)}
+    finally:
+        await conn.close()
+    assert len(events) == len(stored) == len(told) == 120
+    for reply in told:
+        event, row = events[reply["id"]], stored[reply["id"]]
+        assert event["ticket"] == {k: reply[k] for k in event["ticket"]}, (event["ticket"], reply)
+        assert (row["seq"], row["number"]) == (reply["seq"], reply["number"])
+        assert row["issued_at"] == row["queued_at"] == datetime.fromisoformat(reply["issued_at"])
+        assert isinstance(event["txid"], int)
+    for service, first in (("HT", "HT-01"), ("CT", "5001")):
+        mine = sorted((t for t in told if t["service"] == service), key=lambda t: t["seq"])
+        assert mine[0]["number"] == first
+        assert [t["seq"] for t in mine] == list(range(1, len(mine) + 1))     # gapless
+        issued = [datetime.fromisoformat(t["issued_at"]) for t in mine]
+        assert issued == sorted(issued)                                      # issue times follow the numbers
