@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import aiohttp
@@ -96,3 +97,23 @@ async def test_what_a_kiosk_is_told_is_what_is_stored_and_published(system: Runn
         assert [t["seq"] for t in mine] == list(range(1, len(mine) + 1))     # gapless
         issued = [datetime.fromisoformat(t["issued_at"]) for t in mine]
         assert issued == sorted(issued)                                      # issue times follow the numbers
+
+
+async def test_a_new_waiting_ticket_locks_no_more_than_its_own_rows(system: Running) -> None:
+    """Two offices issue at once without waiting for each other: the waiting counts' trigger takes no table lock
+    (migration 032's did, until each transaction ended)."""
+    insert = ("INSERT INTO tickets (id, office_id, service_code, origin_service, local_day, seq, number, status,"
+              " issued_at, queued_at) VALUES ($1, $2, 'HT', 'HT', current_date, 1, 'HT-001', 'waiting', now(), now())")
+    offices = unique("a"), unique("b")
+    first, second = await _connect(system), await _connect(system)
+    try:
+        async with first.transaction():
+            await first.execute(insert, uuid.uuid4(), offices[0])        # still open: its locks are held
+            await second.execute("SET lock_timeout = '500ms'")
+            await second.execute(insert, uuid.uuid4(), offices[1])       # lock_timeout would refuse a wait
+        counts = await second.fetch("SELECT office_id, waiting FROM waiting_counts WHERE office_id = ANY($1)",
+                                    list(offices))
+        assert sorted((r["office_id"], r["waiting"]) for r in counts) == sorted((o, 1) for o in offices)
+    finally:
+        await first.close()
+        await second.close()
