@@ -61,7 +61,8 @@ async def upsert_office(conn: asyncpg.Connection, office: str, name: str, timezo
                         settings: dict[str, Any]) -> None:
     await conn.execute(
         "INSERT INTO offices (id, name, timezone, settings) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (id) DO UPDATE SET name = $2, timezone = $3, settings = $4",
+        " ON CONFLICT (id) DO UPDATE SET name = $2, timezone = $3, settings = $4,"
+        " config_version = offices.config_version + 1",     # issuing's cached copies are now stale (issuing.py)
         office, name, timezone, settings,
     )
 
@@ -314,25 +315,27 @@ class PositionFacts:
 # queued_at, seq, id), open counters for the service, recent service durations. The live read model counts the
 # same way (services.live.queue). $1 office, $2 service, $3 ticket id, $4 is priority, $5 queued_at, $6 since,
 # $7 seq (a ticket not numbered yet: after every other).
-def _service_facts(since: str) -> str:
-    """Open counters for service $2 of office $1, and its service durations since `since` (a placeholder)."""
-    return (" (SELECT count(*) FROM counters WHERE office_id = $1 AND active AND NOT paused"
-            "        AND $2 = ANY(services)) AS open_counters,"
+def service_facts(since: str, office: str = "$1", service: str = "$2") -> str:
+    """Open counters for service `service` of office `office`, and its service durations since `since` (each a
+    placeholder)."""
+    return (f" (SELECT count(*) FROM counters WHERE office_id = {office} AND active AND NOT paused"
+            f"        AND {service} = ANY(services)) AS open_counters,"
             " ARRAY(SELECT extract(epoch FROM finished_at - started_at)::float8 FROM tickets"
-            f"       WHERE office_id = $1 AND service_code = $2 AND status = 'done' AND finished_at >= {since}"
-            "       AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT 20) AS durations")
+            f"       WHERE office_id = {office} AND service_code = {service} AND status = 'done'"
+            f"       AND finished_at >= {since} AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT 20)"
+            " AS durations")
 
 
 _POSITION_FACTS = (
     "(SELECT count(*) FROM tickets WHERE office_id = $1 AND service_code = $2"
     "        AND status = 'waiting' AND id <> $3 AND (CASE WHEN $4 THEN priority IS NOT NULL"
     "        AND (queued_at, seq, id) < ($5, $7, $3) ELSE priority IS NOT NULL"
-    "        OR (queued_at, seq, id) < ($5, $7, $3) END)) AS ahead," + _service_facts("$6")
+    "        OR (queued_at, seq, id) < ($5, $7, $3) END)) AS ahead," + service_facts("$6")
 )
 _UNNUMBERED = 2_147_483_647
 
 
-def _position(row: asyncpg.Record) -> PositionFacts:
+def position_of_row(row: asyncpg.Record) -> PositionFacts:
     return PositionFacts(row["ahead"], row["open_counters"], list(row["durations"]))
 
 
@@ -341,38 +344,32 @@ async def position_facts(conn: asyncpg.Connection, office: str, service: str, ti
     """In one round trip: see _POSITION_FACTS."""
     row = await conn.fetchrow(f"SELECT {_POSITION_FACTS}", office, service, uuid.UUID(ticket_id), is_priority,
                               queued_at, since, _UNNUMBERED if seq is None else seq)
-    return _position(row)
+    return position_of_row(row)
 
 
 @dataclass(frozen=True)
 class IssueReads:
     office: Office
     service: tuple[asyncpg.Record, NumberFormat] | None   # None: the office has no such active service
-    position: PositionFacts                                # of the ticket about to be numbered
+    version: int                                           # the office's configuration version (migration 033)
     replay_of: str | None                                  # the id of the ticket issued earlier with this key
 
 
-async def issue_reads(conn: asyncpg.Connection, office: str, service: str, is_priority: bool, since: datetime,
-                      idempotency_key: str | None) -> IssueReads:
-    """What issuing reads before it takes a number, in one round trip: the office and its active service, the new
-    ticket's position (as position_facts) and a ticket issued earlier with the same Idempotency-Key."""
-    # A new ticket goes after every waiting one of its service, a priority one after the priority ones only: its
-    # place is the queue's count (kept by triggers: migration 032), read at once instead of counted.
+async def issue_reads(conn: asyncpg.Connection, office: str, service: str, idempotency_key: str | None) -> IssueReads:
+    """What issuing reads before it takes a number, in one round trip: the office, its active service and its
+    configuration's version, and a ticket issued earlier with the same Idempotency-Key."""
     row = await conn.fetchrow(
-        "SELECT o.id, o.name AS office_name, o.timezone, o.settings, s.code, s.name, s.name_en, s.prefix, s.width,"
-        " s.start, s.procedures,"
-        " (SELECT coalesce(sum(waiting), 0)::int FROM waiting_counts WHERE office_id = $1 AND service_code = $2"
-        "        AND (priority OR NOT $3)) AS ahead,"
-        f" {_service_facts('$4')},"
-        " (SELECT id FROM tickets WHERE office_id = $1 AND idempotency_key = $5) AS replay_of"
+        "SELECT o.id, o.name AS office_name, o.timezone, o.settings, o.config_version, s.code, s.name, s.name_en,"
+        " s.prefix, s.width, s.start, s.procedures,"
+        " (SELECT id FROM tickets WHERE office_id = $1 AND idempotency_key = $3) AS replay_of"
         " FROM offices o LEFT JOIN services s ON s.office_id = o.id AND s.code = $2 AND s.active WHERE o.id = $1",
-        office, service, is_priority, since, idempotency_key)
+        office, service, idempotency_key)
     if row is None:
         raise _office_not_found(office)
     found = Office(row["id"], row["office_name"], row["timezone"], row["settings"])
     asked = None if row["code"] is None else (
         row, NumberFormat(prefix=row["prefix"], width=row["width"], start=row["start"]))
-    return IssueReads(found, asked, _position(row), str(row["replay_of"]) if row["replay_of"] else None)
+    return IssueReads(found, asked, row["config_version"], str(row["replay_of"]) if row["replay_of"] else None)
 
 
 async def waiting_counts(conn: asyncpg.Connection, office: str) -> dict[str, tuple[int, int]]:

@@ -32,6 +32,7 @@ Clock = Callable[[], datetime]
 Outcome = tuple[Any, list[m.Event]] | tuple[Any, list[m.Event], list[repo.Statement]]
 Work = Callable[[asyncpg.Connection], Awaitable[Outcome]]
 
+ISSUING_KNOWN_MAX = 10_000      # offices × services whose configuration issuing keeps: a bound, never reached
 _RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError, asyncpg.UniqueViolationError)
 
 
@@ -63,6 +64,8 @@ class Ticketing(TicketingReads, RoutedCommands):
         self._prefix = prefix
         self._clock = clock
         self._on_commit = on_commit
+        # Per (office, service): its configuration as last read, issued from while it is current (issuing.py).
+        self._issuing: dict[tuple[str, str], repo.IssueReads] = {}
         self._routes: dict[type[m.Command], Callable[[Any], Awaitable[Any]]] = {
             m.ConfigureOffice: self.configure_office, m.IssueTicket: self.issue, m.CallNext: self.call_next,
             m.CallTicket: self.call_ticket, m.Recall: self.recall, m.Skip: self.skip, m.Start: self.start,
@@ -145,8 +148,8 @@ class Ticketing(TicketingReads, RoutedCommands):
             raise InvalidInput("Idempotency-Key phải dài 1–200 ký tự", "Idempotency-Key must be 1–200 characters")
 
         async def once() -> dict[str, Any]:
-            # Two round trips, outside any transaction: what issuing reads, then one statement that takes the
-            # number and writes the ticket with its event (services.store.issuing).
+            # One round trip when this office's configuration is known here and current, two when it must be read
+            # first; outside any transaction (services.store.issuing).
             async with self._pool.acquire() as conn:
                 view = await self._issue_once(conn, cmd, key)
             if not view["replayed"]:
@@ -157,8 +160,13 @@ class Ticketing(TicketingReads, RoutedCommands):
 
     async def _issue_once(self, conn: asyncpg.Connection, cmd: m.IssueTicket, key: str | None) -> dict[str, Any]:
         now = self._clock()
-        reads = await repo.issue_reads(conn, cmd.office, cmd.service, cmd.priority is not None,
-                                       now - POSITION_HISTORY, key)
+        known = self._issuing.get((cmd.office, cmd.service))
+        if known is not None:
+            view = await self._issue_with(conn, cmd, key, known, now, read_now=False)
+            if view is not None:
+                return view
+            # The office changed, or the key was used before: read what is now.
+        reads = await repo.issue_reads(conn, cmd.office, cmd.service, key)
         office_rules = reads.office.rules
         priority = office_rules.check_priority(cmd.priority)
         if reads.replay_of is not None and key is not None:
@@ -173,21 +181,51 @@ class Ticketing(TicketingReads, RoutedCommands):
                 return {**ticket_view(existing), **await self._position(conn, existing, office_rules),
                         "service_name": service["name"], "replayed": True}
         if reads.service is None:
+            self._issuing.pop((cmd.office, cmd.service), None)
             raise repo.service_not_found(cmd.office, cmd.service)
-        service, number_format = reads.service
-        procedure = _check_procedure(service, cmd.procedure)
+        if len(self._issuing) >= ISSUING_KNOWN_MAX:
+            self._issuing.clear()
+        self._issuing[(cmd.office, cmd.service)] = reads
+        view = await self._issue_with(conn, cmd, key, reads, now, read_now=True)
+        if view is None:                        # changed again between the two round trips: once more
+            raise asyncpg.SerializationError("the office's configuration changed while issuing")
+        return view
+
+    async def _issue_with(self, conn: asyncpg.Connection, cmd: m.IssueTicket, key: str | None,
+                          known: repo.IssueReads, now: datetime, *, read_now: bool) -> dict[str, Any] | None:
+        """Issue from `known` (the office and service as read at its version; `read_now`: by this command); None
+        when that version is gone, when `key` names a ticket issued before, or when a copy kept from an earlier
+        command refuses the request (the caller reads again, and only what is current refuses)."""
+        assert known.service is not None
+        office_rules = known.office.rules
+        service, number_format = known.service
+        try:
+            priority = office_rules.check_priority(cmd.priority)
+            procedure = _check_procedure(service, cmd.procedure)
+        except InvalidInput:
+            if not read_now:
+                return None                     # refused by a copy that may be older: the caller reads again
+            raise
         draft = Ticket(
             id=str(uuid.uuid4()), office=cmd.office, service=cmd.service, origin_service=cmd.service,
-            local_day=local_day(now, office_rules.tz), seq=0, number="", priority=priority,
-            status=Status.WAITING, issued_at=now, queued_at=now, procedure=procedure,
-            citizen_id=_check_citizen(cmd.citizen_id),
+            local_day=local_day(now, office_rules.tz), seq=0, number="", priority=priority, status=Status.WAITING,
+            issued_at=now, queued_at=now, procedure=procedure, citizen_id=_check_citizen(cmd.citizen_id),
         )
-        position = self.position_of(reads.position, office_rules)
         # The event carries the draft's view; the statement fills in its number and issue time.
         issued_event = m.TicketIssued(office=cmd.office, ticket=ticket_view(draft), actor=cmd.actor,
                                       data=came_from(None))
-        ticket = await issuing.issue_ticket(conn, self._prefix, draft, number_format, key, issued_event)
-        return {**ticket_view(ticket), **position, "service_name": service["name"], "replayed": False}
+        try:
+            issued = await issuing.issue_ticket(conn, self._prefix, draft, number_format, known.version, key,
+                                                issued_event, now - POSITION_HISTORY)
+        except asyncpg.UniqueViolationError:
+            if key is None:
+                raise
+            return None                         # most likely the key's earlier ticket: issue_reads finds it
+        if issued is None:
+            self._issuing.pop((cmd.office, cmd.service), None)
+            return None
+        return {**ticket_view(issued.ticket), **self.position_of(issued.position, office_rules),
+                "service_name": service["name"], "replayed": False}
 
     # ------------------------------------------------------------ calling
 

@@ -10,10 +10,14 @@ from datetime import datetime, timedelta, timezone
 
 import aiohttp
 import asyncpg
+import pytest
 
 from services import messages as m
+from services.domain.access import SYSTEM
+from services.domain.errors import InvalidInput, NotFound
 from services.domain.numbering import NumberFormat
 from services.system import Running
+from services.ticketing.handlers import Ticketing
 from tests.conftest import unique
 from tests.integration.conftest import ask
 
@@ -117,3 +121,32 @@ async def test_a_new_waiting_ticket_locks_no_more_than_its_own_rows(system: Runn
     finally:
         await first.close()
         await second.close()
+
+
+async def test_issuing_follows_a_configuration_changed_by_another_ticketing_process(system: Running) -> None:
+    """Ticketing issues from its copy of the office while that copy is current: a change made through another
+    replica (its own process in production) is seen by the very next ticket."""
+    assert system.ticketing is not None
+    here = system.ticketing
+    there = Ticketing(here._pool, here._prefix)                    # a second replica on the same database
+    office = unique("copy")
+    actor = SYSTEM.as_dict()
+
+    def configure(services: list[dict]) -> m.ConfigureOffice:
+        return m.ConfigureOffice(office=office, name="Bản sao", services=services,
+                                 counters=[{"id": "1", "services": [s["code"] for s in services]}], actor=actor)
+
+    await there.configure_office(configure([{"code": "HT", "name": "Hộ tịch"}, {"code": "CT", "name": "Chứng thực"}]))
+    first = await here.issue(m.IssueTicket(office=office, service="HT", actor=actor))
+    assert (first["number"], first["service_name"], first["waiting_ahead"]) == ("HT-001", "Hộ tịch", 0)
+    await there.configure_office(configure([{"code": "HT", "name": "Hộ tịch (mới)", "prefix": "H", "width": 4}]))
+    second = await here.issue(m.IssueTicket(office=office, service="HT", actor=actor))
+    assert (second["number"], second["service_name"], second["waiting_ahead"]) == ("H-0002", "Hộ tịch (mới)", 1)
+    with pytest.raises(NotFound):                                  # CT was closed by the other replica
+        await here.issue(m.IssueTicket(office=office, service="CT", actor=actor))
+    await there.configure_office(configure([{"code": "HT", "name": "Hộ tịch", "procedures": [
+        {"code": "KS", "name": "Khai sinh"}]}]))
+    with pytest.raises(InvalidInput):                              # a procedure the office does not offer
+        await here.issue(m.IssueTicket(office=office, service="HT", procedure="XX", actor=actor))
+    third = await here.issue(m.IssueTicket(office=office, service="HT", procedure="KS", actor=actor))
+    assert (third["number"], third["procedure"]) == ("HT-003", "KS")

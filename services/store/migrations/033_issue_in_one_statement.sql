@@ -1,6 +1,12 @@
 -- A ticket is issued in one statement (services.store.issuing): the number taken, the ticket and its event
--- written together, with no BEGIN and COMMIT round trips around them. What Python did between those steps is
--- done here instead, each the same as its Python twin (tests/integration/test_issue_statement.py holds them equal).
+-- written together and its place in the queue read, with no BEGIN and COMMIT round trips around them. What Python
+-- did between those steps is done here instead, each the same as its Python twin
+-- (tests/integration/test_issue_statement.py holds them equal).
+
+-- Issuing keeps a copy of each office's configuration (its rules, its services' names and number formats) and
+-- writes only while the copy is current: every change of the office's configuration moves this on
+-- (repository.upsert_office), and a statement made from an older copy writes nothing and is made again.
+ALTER TABLE offices ADD COLUMN config_version bigint NOT NULL DEFAULT 1;
 
 -- Issue times follow the numbers: a number is issued no earlier than the one before it, even when the issuer that
 -- read its clock later took the row lock first.
