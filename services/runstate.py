@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from services.embedded.process import alive
 from services.local_secrets import write_private
 
 
@@ -24,16 +25,6 @@ def write(home: Path, **state: Any) -> None:
 
 def clear(home: Path) -> None:
     _path(home).unlink(missing_ok=True)
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def read(home: Path) -> dict[str, Any] | None:
