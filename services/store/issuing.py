@@ -20,10 +20,10 @@ from services import deadlines
 from services.domain.numbering import NumberFormat
 from services.domain.tickets import Ticket
 from services.messages import Event, event_json, event_subject
-from services.store.outbox import NOTIFY_CHANNEL
+from services.store.outbox import notifying
 from services.store.repository import PositionFacts, position_of_row, service_facts
 
-_ISSUE = f"""
+_ISSUE = """
 WITH numbered AS (
     INSERT INTO number_sequences AS n (office_id, service_code, local_day, last_seq, last_issued_at)
     SELECT $2, $3, $4, 1, $6 WHERE EXISTS (SELECT 1 FROM offices WHERE id = $2 AND config_version = $16)
@@ -48,14 +48,16 @@ WITH numbered AS (
     RETURNING 1
 )
 SELECT seq, number, issued_at, (SELECT count(*) FROM ticket) AS tickets, (SELECT count(*) FROM written) AS events,
-       pg_notify('{NOTIFY_CHANNEL}', '1'),
+       {notify},
        -- Its place: a new ticket goes after every waiting one of its service, a priority one after the priority
        -- ones only; the queue's count is kept by triggers (migration 032) and read as it was before this ticket.
        (SELECT coalesce(sum(waiting), 0)::int FROM waiting_counts
          WHERE office_id = $2 AND service_code = $3 AND (priority OR $5::text IS NULL)) AS ahead,
-       {service_facts("$17", office="$2", service="$3")}
+       {facts}
   FROM labelled
 """
+_ISSUE_NOTIFYING = _ISSUE.format(notify=notifying("'1'"), facts=service_facts("$17", office="$2", service="$3"))
+_ISSUE_QUIET = _ISSUE.format(notify="NULL", facts=service_facts("$17", office="$2", service="$3"))
 
 
 @dataclass(frozen=True)
@@ -66,16 +68,18 @@ class Issued:
 
 async def issue_ticket(conn: asyncpg.Connection, prefix: str, draft: Ticket, number_format: NumberFormat,
                        config_version: int, idempotency_key: str | None, event: Event,
-                       durations_since: datetime) -> Issued | None:
+                       durations_since: datetime, *, notify: bool = True) -> Issued | None:
     """Number `draft` (a waiting ticket whose seq, number and times are still to come: its issued_at is the time
     read before), write it and `event` (whose `ticket` is the draft's view) on a connection outside any
     transaction; returns the ticket as written and its place in the queue, or None (nothing written) when the
-    office's configuration is no longer `config_version`. Refused once the caller's deadline has passed."""
+    office's configuration is no longer `config_version`. Refused once the caller's deadline has passed.
+    `notify=False`: the caller wakes the active relay itself (outbox.append, outbox.notifying)."""
     if conn.is_in_transaction():
         raise RuntimeError("issue_ticket is one statement of its own; it must not run inside a transaction")
     deadlines.check()
     row = await conn.fetchrow(
-        _ISSUE, uuid.UUID(draft.id), draft.office, draft.service, draft.local_day, draft.priority, draft.issued_at,
+        _ISSUE_NOTIFYING if notify else _ISSUE_QUIET,
+        uuid.UUID(draft.id), draft.office, draft.service, draft.local_day, draft.priority, draft.issued_at,
         draft.procedure, uuid.UUID(draft.citizen_id) if draft.citizen_id else None, idempotency_key,
         event_json(event).decode(), number_format.prefix, number_format.width, number_format.start,
         uuid.UUID(event.event_id), event_subject(prefix, event), config_version, durations_since,

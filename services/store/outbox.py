@@ -24,12 +24,13 @@ Statement = tuple[str, tuple[object, ...]]   # a data-modifying statement ending
 
 
 async def append(conn: asyncpg.Connection, prefix: str, events: Iterable[Event], *,
-                 along: Sequence[Statement] = ()) -> list[int]:
+                 along: Sequence[Statement] = (), notify: bool = True) -> list[int]:
     """Write events in the caller's transaction; NOTIFY wakes relays in other processes on commit. Called right
     before the commit of every change that has events: refused once the caller's deadline has passed.
 
     `along`: the change itself (INSERTs, UPDATEs, each ending in RETURNING), sent with the events in the same round
-    trip; returns how many rows each of them wrote, for the caller to check."""
+    trip; returns how many rows each of them wrote, for the caller to check. `notify=False`: the caller wakes the
+    active relay itself (it runs in the caller's process), and spares PostgreSQL the NOTIFY (see `notifying`)."""
     deadlines.check()
     rows = [(event.event_id, event_subject(prefix, event), event_json(event).decode()) for event in events]
     if not rows and not along:
@@ -47,11 +48,18 @@ async def append(conn: asyncpg.Connection, prefix: str, events: Iterable[Event],
         f"WITH {''.join(changes)}written AS (INSERT INTO outbox (event_id, subject, payload)"
         " SELECT e, s, jsonb_set(p::jsonb, '{txid}', to_jsonb(pg_current_xact_id()::text::bigint))"
         " FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(e, s, p) RETURNING 1)"
-        f" SELECT CASE WHEN count(*) > 0 THEN pg_notify('{NOTIFY_CHANNEL}', count(*)::text) END,"
+        f" SELECT {notifying('count(*)::text', when='count(*) > 0') if notify else 'NULL'},"
         f" ARRAY[{', '.join(counts) or 'NULL'}]::bigint[] AS changed FROM written",
         *args,
     )
     return [int(n) for n in row["changed"]] if along else []
+
+
+def notifying(payload: str, *, when: str = "true") -> str:
+    """The SQL that NOTIFYs relays when its transaction commits. Not free: PostgreSQL lets one notifying
+    transaction commit at a time (a database-wide lock held through the commit) and delivers each notice to every
+    listening connection; a change made where the active relay runs wakes it in-process instead."""
+    return f"CASE WHEN {when} THEN pg_notify('{NOTIFY_CHANNEL}', {payload}) END"
 
 
 def _shift_placeholders(sql: str, by: int) -> str:

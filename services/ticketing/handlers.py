@@ -59,11 +59,14 @@ class Ticketing(TicketingReads, RoutedCommands):
     """Commands: each changes state and writes its events in one transaction."""
 
     def __init__(self, pool: asyncpg.Pool, prefix: str, *, clock: Clock = utc_now,
-                 on_commit: Callable[[], None] = lambda: None) -> None:
+                 on_commit: Callable[[], None] = lambda: None, relay_here: Callable[[], bool] = lambda: False) -> None:
+        """`on_commit` wakes this process's outbox relay; `relay_here()` tells whether that relay is the active one
+        (then a commit needs no NOTIFY to reach it: outbox.notifying)."""
         self._pool = pool
         self._prefix = prefix
         self._clock = clock
         self._on_commit = on_commit
+        self._relay_here = relay_here
         # Per (office, service): its configuration as last read, issued from while it is current (issuing.py).
         self._issuing: dict[tuple[str, str], repo.IssueReads] = {}
         self._routes: dict[type[m.Command], Callable[[Any], Awaitable[Any]]] = {
@@ -85,7 +88,8 @@ class Ticketing(TicketingReads, RoutedCommands):
             async with self._pool.acquire() as conn:
                 async with conn.transaction():
                     result, events, *along = await work(conn)
-                    changed = await outbox.append(conn, self._prefix, events, along=along[0] if along else ())
+                    changed = await outbox.append(conn, self._prefix, events, along=along[0] if along else (),
+                                                  notify=not self._relay_here())
                     if any(n != 1 for n in changed):       # a row moved on despite its lock: do it again
                         raise asyncpg.SerializationError(f"rows changed meanwhile ({changed})")
             if events:
@@ -216,7 +220,7 @@ class Ticketing(TicketingReads, RoutedCommands):
                                       data=came_from(None))
         try:
             issued = await issuing.issue_ticket(conn, self._prefix, draft, number_format, known.version, key,
-                                                issued_event, now - POSITION_HISTORY)
+                                                issued_event, now - POSITION_HISTORY, notify=not self._relay_here())
         except asyncpg.UniqueViolationError:
             if key is None:
                 raise

@@ -31,7 +31,7 @@ async def run_ticketing(bus: Bus, pool: asyncpg.Pool, *, clock: Clock = utc_now)
     await bus.ensure_stream()
     relay = OutboxRelay(pool, bus.publish_event, stream=bus.settings.stream,
                         retention_s=bus.settings.outbox_retention_days * 86_400)
-    ticketing = Ticketing(pool, bus.prefix, clock=clock, on_commit=relay.wake)
+    ticketing = Ticketing(pool, bus.prefix, clock=clock, on_commit=relay.wake, relay_here=lambda: relay.active)
     runtime = TicketingRuntime(ticketing, relay)
     runtime.tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
     expiry = asyncio.create_task(expire_forever(pool, ticketing.run, clock), name="closing-expiry")
