@@ -181,25 +181,6 @@ def _ticket(row: asyncpg.Record) -> Ticket:
 
 Statement = tuple[str, tuple[object, ...]]     # as services.store.outbox.Statement
 
-_INSERT_TICKET = (f"INSERT INTO tickets ({_COLUMNS}, idempotency_key) VALUES"
-                  f" ({', '.join(f'${i}' for i in range(1, 24))}) RETURNING 1")
-
-
-def insert_ticket_statement(t: Ticket, idempotency_key: str | None) -> Statement:
-    """The INSERT of a new ticket, to send alone (insert_ticket) or with its events (outbox.append's `along`)."""
-    return _INSERT_TICKET, (
-        uuid.UUID(t.id), t.office, t.service, t.origin_service, t.local_day, t.seq, t.number, t.priority,
-        t.status.value, t.counter, t.for_counter, t.issued_at, t.queued_at, t.called_at, t.started_at,
-        t.finished_at, t.skipped_at, t.recall_count, t.transfer_count, t.version, t.procedure,
-        uuid.UUID(t.citizen_id) if t.citizen_id else None, idempotency_key,
-    )
-
-
-async def insert_ticket(conn: asyncpg.Connection, t: Ticket, idempotency_key: str | None) -> None:
-    sql, args = insert_ticket_statement(t, idempotency_key)
-    await conn.execute(sql, *args)
-
-
 _SAVE_TICKET = (
     "UPDATE tickets SET service_code = $2, status = $3, counter_id = $4, for_counter = $5, queued_at = $6,"
     " called_at = $7, started_at = $8, finished_at = $9, skipped_at = $10, recall_count = $11,"
