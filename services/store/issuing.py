@@ -50,9 +50,9 @@ WITH numbered AS (
 SELECT seq, number, issued_at, (SELECT count(*) FROM ticket) AS tickets, (SELECT count(*) FROM written) AS events,
        {notify},
        -- Its place: a new ticket goes after every waiting one of its service, a priority one after the priority
-       -- ones only; the queue's count is kept by triggers (migration 032) and read as it was before this ticket.
-       (SELECT coalesce(sum(waiting), 0)::int FROM waiting_counts
-         WHERE office_id = $2 AND service_code = $3 AND (priority OR $5::text IS NULL)) AS ahead,
+       -- ones only. The queue's count is kept by triggers (migrations 032, 034) and read once the number is taken,
+       -- with a snapshot of its own (waiting_ahead), as it was before this ticket.
+       waiting_ahead($2, $3, $5::text IS NOT NULL) AS ahead,
        {facts}
   FROM labelled
 """

@@ -101,6 +101,11 @@ async def test_what_a_kiosk_is_told_is_what_is_stored_and_published(system: Runn
         assert [t["seq"] for t in mine] == list(range(1, len(mine) + 1))     # gapless
         issued = [datetime.fromisoformat(t["issued_at"]) for t in mine]
         assert issued == sorted(issued)                                      # issue times follow the numbers
+        # Its place, as told, counts every ticket numbered before it (nobody was called): a priority ticket goes
+        # after the priority ones only. Read after the number is taken, not from the statement's older snapshot.
+        for t in mine:
+            before = [o for o in mine if o["seq"] < t["seq"] and (o["priority"] or not t["priority"])]
+            assert t["waiting_ahead"] == len(before), (t["number"], t["priority"], t["waiting_ahead"], len(before))
 
 
 async def test_a_new_waiting_ticket_locks_no_more_than_its_own_rows(system: Running) -> None:
@@ -118,6 +123,32 @@ async def test_a_new_waiting_ticket_locks_no_more_than_its_own_rows(system: Runn
         counts = await second.fetch("SELECT office_id, waiting FROM waiting_counts WHERE office_id = ANY($1)",
                                     list(offices))
         assert sorted((r["office_id"], r["waiting"]) for r in counts) == sorted((o, 1) for o in offices)
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_clerks_calling_from_one_queue_do_not_wait_for_each_other(system: Running) -> None:
+    """Two counters take tickets from the same queue at once: each count goes on its counter's row (migration 034),
+    not on one row of the queue that every clerk's transaction held until it committed."""
+    office = unique("clerks")
+    insert = ("INSERT INTO tickets (id, office_id, service_code, origin_service, local_day, seq, number, status,"
+              " issued_at, queued_at) VALUES ($1, $2, 'HT', 'HT', current_date, $3, $4, 'waiting', now(), now())")
+    call = "UPDATE tickets SET status = 'called', counter_id = $2, called_at = now() WHERE id = $1"
+    ids = [uuid.uuid4() for _ in range(3)]
+    first, second = await _connect(system), await _connect(system)
+    try:
+        for seq, ticket in enumerate(ids, 1):
+            await first.execute(insert, ticket, office, seq, f"HT-{seq:03}")
+        async with first.transaction():
+            await first.execute(call, ids[0], "1")                       # still open: its locks are held
+            await second.execute("SET lock_timeout = '500ms'")
+            await second.execute(call, ids[1], "2")                      # lock_timeout would refuse a wait
+        counts = await second.fetch("SELECT shard, waiting FROM waiting_counts WHERE office_id = $1", office)
+        assert sum(r["waiting"] for r in counts) == 1
+        assert {r["shard"]: r["waiting"] for r in counts} == {"": 3, "1": -1, "2": -1}
+        await second.execute("DELETE FROM tickets WHERE id = $1", ids[2])  # gone from the queue, no counter
+        assert await second.fetchval("SELECT waiting_ahead($1, 'HT', false)", office) == 0
     finally:
         await first.close()
         await second.close()
