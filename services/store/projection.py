@@ -29,6 +29,12 @@ Apply = Callable[[asyncpg.Connection, Sequence[tuple[int, m.Event]]], Awaitable[
 BATCH = 500
 IDLE_FETCH_S = 2.0         # how long one fetch waits for new events when the projection is up to date
 RETRY_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+# After applying a batch, a projection lets this long go by before it fetches again: under a steady stream of events
+# each transaction (BEGIN, the position's lock, the writes, the new position, COMMIT) then carries a dozen events
+# instead of two or three. Measured with 8 clients (benchmarks.hotpath's paths, one run each way): CPU per 1,000
+# tickets issued 2.12 -> 1.85 s (the services' process 0.28 -> 0.13 s), per 1,000 "complete & next" 4.13 -> 3.69 s.
+# What reads a projection (the dashboard, the satisfaction tablet) sees an event at most this much later.
+GATHER_S = 0.020
 
 
 class _Restart(Exception):
@@ -41,15 +47,16 @@ async def position(conn: asyncpg.Connection, name: str) -> int:
 
 class StreamProjection:
     def __init__(self, bus: Bus, pool: asyncpg.Pool, name: str, subject: str, apply: Apply,
-                 *, after_batch: Callable[[], Awaitable[None]] | None = None) -> None:
+                 *, after_batch: Callable[[], Awaitable[None]] | None = None, gather_s: float = GATHER_S) -> None:
         """`subject`: one filter under the event prefix, e.g. ">" or "*.ticket.completed" (one, not several:
-        nats-server 2.9 takes a single filter per consumer)."""
+        nats-server 2.9 takes a single filter per consumer). `gather_s`: see GATHER_S."""
         self._bus = bus
         self._pool = pool
         self.name = name
         self._subject = f"{bus.prefix}.evt.{subject}"
         self._apply = apply
         self._after_batch = after_batch
+        self._gather_s = gather_s
         self._sub: Any = None
         self._applied = asyncio.Condition()
         self.seq = 0                      # the last sequence applied (as this process knows it)
@@ -115,6 +122,8 @@ class StreamProjection:
                     log.warning("projection %s: ignoring malformed event #%d on %s", self.name, seq, msg.subject)
             if last > self.seq:
                 await self._commit(batch, last)
+                if self._gather_s > 0:
+                    await asyncio.sleep(self._gather_s)
 
     async def _check_not_reset(self) -> None:
         """While idle: a rebuild elsewhere (another replica's handler) set the position back; start again from it."""

@@ -165,9 +165,13 @@ async def test_the_counters_tablet_asks_for_a_vote_when_the_clerk_completes(
                 if name == "rated":
                     break
         assert data == {"ticket_id": served["id"]}
-        await stream.aclose()
-        # A tablet that reconnects just after a completion still asks.
+        # A tablet that reconnects just after a completion (once the hall's screens have it) still asks.
         again = await served_ticket(http, clerk, office, counter="1")
+        async with asyncio.timeout(10):
+            async for name, data in stream:
+                if name == "ask" and data["ticket_id"] == again["id"]:
+                    break
+        await stream.aclose()
         reconnected = sse(pad, f"/counter/{office}/1/rate/events")
         name, snapshot = await anext(reconnected)
         assert snapshot["ask"]["ticket_id"] == again["id"]

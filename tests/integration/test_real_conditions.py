@@ -122,60 +122,6 @@ async def test_two_relays_take_turns_and_publish_in_order(system: Running) -> No
         await pool.close()
 
 
-async def test_the_relay_sends_the_first_event_at_once_and_gathers_those_that_follow(system: Running) -> None:
-    """After a quiet spell an event goes out at once; events committed while the relay lets its gathering time go by
-    go out together in its next pass, in order."""
-    schema = unique("gather_")
-    pool = await create_pool(system.settings.database_url, schema, min_size=2, max_size=4)
-    from services.store import outbox
-    from services.store.db import migrate
-
-    try:
-        await migrate(pool)
-        office = unique("gather")
-        published: list[str] = []
-
-        async def publish(subject: str, data: bytes, event_id: str) -> None:
-            published.append(json.loads(data)["counter"])
-
-        relay = OutboxRelay(pool, publish, stream=schema, poll_s=30, standby_s=0.1, gather_s=5.0, replay_s=0)
-        passes: list[int] = []
-        relay_once = relay.relay_once
-
-        async def counted(conn=None):  # type: ignore[no-untyped-def]
-            sent = await relay_once(conn)
-            passes.append(sent)
-            return sent
-        relay.relay_once = counted  # type: ignore[method-assign]
-
-        async def write(counter: str) -> None:
-            async with pool.acquire() as conn, conn.transaction():
-                await outbox.append(conn, system.settings.subject_prefix, [m.CounterPaused(office=office,
-                                                                                           counter=counter)])
-
-        async def until(n: int, within: float) -> None:
-            async with asyncio.timeout(within):
-                while len(published) < n:
-                    await asyncio.sleep(0.01)
-
-        task = asyncio.create_task(relay.run())
-        async with asyncio.timeout(5):
-            while not relay.active:
-                await asyncio.sleep(0.01)
-        await write("1")
-        await until(1, within=2.5)          # not held back for the 5 s of gathering: nothing came before it
-        for counter in ("2", "3", "4"):      # committed while the relay gathers
-            await write(counter)
-        await until(4, within=10)
-        relay.stop()
-        await task
-        assert published == ["1", "2", "3", "4"]
-        assert [n for n in passes if n] == [1, 3]
-    finally:
-        await pool.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await pool.close()
-
-
 async def test_unfinished_tickets_expire_at_closing_time(system: Running, clock: FakeClock) -> None:
     from services.ticketing.closing import expire_due
     from tests.integration.test_events import stream_events
