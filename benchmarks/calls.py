@@ -19,14 +19,8 @@ from datetime import datetime, timedelta, timezone
 import aiohttp
 import asyncpg
 
-from benchmarks.server import Server, cpu_model
-
-# The floor does what "complete & next" does, bare: one transaction that completes the counter's ticket and takes
-# the oldest waiting one with SKIP LOCKED, on a table with the same indexes and depth.
-FLOOR_DONE = "UPDATE floor_tickets SET status = 'done' WHERE office_id = $2 AND counter_id = $1 AND status = 'called'"
-FLOOR_SQL = ("UPDATE floor_tickets SET status = 'called', counter_id = $1 WHERE id = (SELECT id FROM floor_tickets"
-             " WHERE office_id = $2 AND status = 'waiting' ORDER BY queued_at, seq LIMIT 1 FOR UPDATE SKIP LOCKED)"
-             " RETURNING id")
+from benchmarks.floor import FLOOR_DONE, FLOOR_SQL
+from benchmarks.server import Floor, Server, cpu_model
 
 
 async def fill(conn: asyncpg.Connection, table: str, office: str, depth: int) -> None:
@@ -55,7 +49,9 @@ async def rate(total: int, clients: int, call) -> float:  # type: ignore[no-unty
 
 
 async def next_rows(server: Server, http: aiohttp.ClientSession, depths: list[int], calls: int,
-                    clients: int) -> list[str]:
+                    clients: int, floor: Floor) -> list[str]:
+    """Per depth: motcua against the bare transaction (the goal's floor), and, for information, against that same
+    transaction behind the floor's HTTP handler and NATS request/reply (what the transport alone costs)."""
     state = server.state()
     db = await asyncpg.connect(state["database_url"], server_settings={"search_path": "motcua"})
     pool = await asyncpg.create_pool(state["database_url"], min_size=clients, max_size=clients,
@@ -72,7 +68,7 @@ async def next_rows(server: Server, http: aiohttp.ClientSession, depths: list[in
             await fill(db, "tickets", office, depth + 2 * calls)
             await db.execute("DROP TABLE IF EXISTS floor_tickets")
             await db.execute("CREATE TABLE floor_tickets (LIKE tickets INCLUDING ALL)")
-            await fill(db, "floor_tickets", office, depth + 2 * calls)
+            await fill(db, "floor_tickets", office, depth + 3 * calls)   # the bare call and the carried one
             serving: dict[int, str] = {}
 
             async def press(w: int) -> None:
@@ -86,10 +82,21 @@ async def next_rows(server: Server, http: aiohttp.ClientSession, depths: list[in
                     await conn.execute(FLOOR_DONE, str(w), office)
                     await conn.fetchval(FLOOR_SQL, str(w), office)
 
-            await rate(min(100, calls), clients, bare)         # warm both
-            await rate(min(100, calls), clients, press)
-            floor, ours = await rate(calls, clients, bare), await rate(calls, clients, press)
-            rows.append(row(f"complete & next, {clients} clerks, {depth:,} waiting", ours, floor, "/s", "≥ 0.5×"))
+            async def carried(w: int) -> None:
+                async with transport.post("/next", json={"office": office, "counter": str(w)}) as r:
+                    assert r.status == 200
+                    await r.read()
+
+            async with aiohttp.ClientSession(floor.base, connector=aiohttp.TCPConnector(limit=clients)) as transport:
+                for warm in (bare, carried, press):                # connections, caches, plans
+                    await rate(min(100, calls), clients, warm)
+                floor_rate = await rate(calls, clients, bare)
+                ours = await rate(calls, clients, press)
+                carried_rate = await rate(calls, clients, carried)
+            rows.append(row(f"complete & next, {clients} clerks, {depth:,} waiting", ours, floor_rate, "/s",
+                            "≥ 0.5×"))
+            rows.append(row(f"  the same, against that transaction behind HTTP and NATS ({depth:,} waiting)", ours,
+                            carried_rate, "/s", "(information)"))
             await db.execute("DROP TABLE floor_tickets")
     finally:
         await pool.close()
@@ -107,8 +114,8 @@ async def run(depths: list[int], calls: int, clients: int) -> None:
         print(f"motcua next benchmark: {calls} calls by {clients} clerks at each depth — {platform.machine()}, "
               f"{os.cpu_count()} cores, {cpu_model()}")
         async with aiohttp.ClientSession(server.base, headers={"Authorization": f"Bearer {admin}"},
-                                         connector=aiohttp.TCPConnector(limit=clients)) as http:
-            for line in await next_rows(server, http, depths, calls, clients):
+                                         connector=aiohttp.TCPConnector(limit=clients)) as http, Floor(server) as floor:
+            for line in await next_rows(server, http, depths, calls, clients, floor):
                 print(line)
 
 

@@ -29,7 +29,7 @@ from typing import Awaitable, Callable
 import aiohttp
 
 from benchmarks.calls import next_rows, rate, row
-from benchmarks.server import Server, cpu_model, pct
+from benchmarks.server import Floor, Server, cpu_model, pct
 
 Call = Callable[[int], Awaitable[None]]
 
@@ -43,62 +43,29 @@ async def latencies(n: int, call: Call) -> list[float]:
     return out
 
 
-class Floor:
-    """The two floor processes, started beside the running motcua."""
+async def issue_rows(server: Server, http: aiohttp.ClientSession, n: int, clients: int, floor: Floor) -> list[str]:
+    body = {"service": "HT"}
 
-    def __init__(self, server: Server, port: int) -> None:
-        state = server.state()
-        from services.local_secrets import read_json
-        env = {**os.environ, "NATS_URL": state["nats_url"], "NATS_USER": "system",
-               "NATS_PASSWORD": (read_json(server.home, "nats.json") or {}).get("system", ""),
-               "DATABASE_URL": state["database_url"]}
-        self.base = f"http://127.0.0.1:{port}"
-        self.processes = [subprocess.Popen([sys.executable, "-m", "benchmarks.floor", *args], env=env,
-                                           stdout=subprocess.PIPE, text=True)
-                          for args in (["db"], ["web", str(port)])]
+    async def ours(i: int) -> None:
+        async with http.post("/api/offices/bench/tickets", json=body) as r:
+            assert r.status == 201, await r.text()
+            await r.read()
 
-    def wait_ready(self) -> None:
-        for process in self.processes:
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            if "ready" not in line:
-                raise RuntimeError(f"the floor did not start: {line!r}")
-
-    def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-            process.wait(20)
-
-
-async def issue_rows(server: Server, http: aiohttp.ClientSession, n: int, clients: int) -> list[str]:
-    from services.launcher import free_port
-    floor = Floor(server, free_port("127.0.0.1"))
-    await asyncio.to_thread(floor.wait_ready)
-    try:
-        body = {"service": "HT"}
-
-        async def ours(i: int) -> None:
-            async with http.post("/api/offices/bench/tickets", json=body) as r:
-                assert r.status == 201, await r.text()
+    async with aiohttp.ClientSession(floor.base, connector=aiohttp.TCPConnector(limit=clients)) as bare:
+        async def base(i: int) -> None:
+            async with bare.post("/issue", json={"office": "bench", "service": "HT", "i": i}) as r:
+                assert r.status == 201
                 await r.read()
 
-        async with aiohttp.ClientSession(floor.base, connector=aiohttp.TCPConnector(limit=clients)) as bare:
-            async def base(i: int) -> None:
-                async with bare.post("/issue", json={"office": "bench", "service": "HT", "i": i}) as r:
-                    assert r.status == 201
-                    await r.read()
-
-            for warm in (base, ours):                 # connections, caches, JIT-free plans
-                await latencies(50, warm)
-            floor_lat, our_lat = await latencies(n, base), await latencies(n, ours)
-            floor_rate = await rate(n, clients, lambda w: base(w))
-            await asyncio.sleep(1)                    # the projections catch up with what came before
-            before = server.cpu_seconds()
-            our_rate = await rate(n, clients, ours)
-            await asyncio.sleep(1)                    # and with these n tickets: their share counts too
-            after = server.cpu_seconds()
-    finally:
-        floor.stop()
+        for warm in (base, ours):                 # connections, caches, JIT-free plans
+            await latencies(50, warm)
+        floor_lat, our_lat = await latencies(n, base), await latencies(n, ours)
+        floor_rate = await rate(n, clients, lambda w: base(w))
+        await asyncio.sleep(1)                    # the projections catch up with what came before
+        before = server.cpu_seconds()
+        our_rate = await rate(n, clients, ours)
+        await asyncio.sleep(1)                    # and with these n tickets: their share counts too
+        after = server.cpu_seconds()
     spent = sorted(((after[k] - before.get(k, 0.0)) * 1000 / n, k) for k in after)
     print(f"CPU per 1,000 tickets issued ({clients} clients): "
           + ", ".join(f"{name} {s:.2f} s" for s, name in reversed(spent)) + f"; total {sum(s for s, _ in spent):.2f} s",
@@ -150,8 +117,9 @@ async def run(n: int, clients: int, depths: list[int], calls: int, streams: int)
                     "counters": [{"id": "1", "services": ["HT"]}]}
             async with http.put("/api/offices/bench", json=spec) as r:
                 assert r.status == 200, await r.text()
-            rows = await issue_rows(server, http, n, clients)
-            rows += await next_rows(server, http, depths, calls, clients)
+            async with Floor(server) as floor:
+                rows = await issue_rows(server, http, n, clients, floor)
+                rows += await next_rows(server, http, depths, calls, clients, floor)
             rows += await memory_rows(server, http, streams)
             workers = json.loads((server.home / "run" / "state.json").read_text()).get("children", {})
     print(f"motcua hot paths, {date.today().isoformat()}: {platform.machine()}, {os.cpu_count()} cores, {cpu_model()}, "

@@ -150,3 +150,45 @@ class Server:
         """Resident memory of motcua's own processes (not the embedded servers), in MiB."""
         assert self.process is not None
         return sum(_rss_kib(pid) for pid in _python_tree(self.process.pid)) / 1024
+
+
+class Floor:
+    """The two floor processes (benchmarks.floor), started beside a running motcua on its NATS and PostgreSQL:
+    `async with Floor(server) as floor`, then POST floor.base + "/issue" or "/next"."""
+
+    def __init__(self, server: Server) -> None:
+        from services.launcher import free_port
+        from services.local_secrets import read_json
+        state = server.state()
+        self.env = {**os.environ, "NATS_URL": state["nats_url"], "NATS_USER": "system",
+                    "NATS_PASSWORD": (read_json(server.home, "nats.json") or {}).get("system", ""),
+                    "DATABASE_URL": state["database_url"], "FLOOR_SEARCH_PATH": "motcua"}
+        self.port = free_port("127.0.0.1")
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.processes: list[subprocess.Popen[str]] = []
+
+    async def __aenter__(self) -> "Floor":
+        self.processes = [subprocess.Popen([sys.executable, "-m", "benchmarks.floor", *args], env=self.env,
+                                           stdout=subprocess.PIPE, text=True)
+                          for args in (["db"], ["web", str(self.port)])]
+        try:
+            await asyncio.to_thread(self._wait_ready)
+        except BaseException:
+            self._stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await asyncio.to_thread(self._stop)
+
+    def _wait_ready(self) -> None:
+        for process in self.processes:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            if "ready" not in line:
+                raise RuntimeError(f"the floor did not start: {line!r}")
+
+    def _stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+            process.wait(20)
