@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Sequence
 
 import asyncpg
 
@@ -122,16 +122,40 @@ def _counter(row: asyncpg.Record) -> Counter:
                    row["recent_calls"])
 
 
-async def get_office_and_counter(conn: asyncpg.Connection, office: str, counter: str) -> tuple[Office, Counter]:
-    """get_office, and get_counter with its lock, in one round trip."""
-    row = await conn.fetchrow(
-        "SELECT o.name AS office_name, o.timezone, o.settings, c.* FROM counters c JOIN offices o ON o.id = c.office_id"
-        " WHERE c.office_id = $1 AND c.id = $2 AND c.active FOR NO KEY UPDATE OF c", office, counter)
+@dataclass(frozen=True)
+class OpenCounter:
+    office: Office
+    counter: Counter
+    current: Ticket | None                                 # its ticket being called or served, locked
+    heads: dict[str, tuple[Candidate, Ticket]] | None      # as lock_heads; None: not read (see open_counter)
+
+
+_OPEN_COUNTER = """
+WITH c AS MATERIALIZED (
+    SELECT o.name AS office_name, o.timezone, o.settings, c.* FROM counters c JOIN offices o ON o.id = c.office_id
+     WHERE c.office_id = $1 AND c.id = $2 AND c.active FOR NO KEY UPDATE OF c
+)
+SELECT c.*, cur AS current_ticket,
+       CASE WHEN NOT c.paused AND (cur).id::text IS NOT DISTINCT FROM $3
+            THEN ARRAY(SELECT h FROM counter_heads(c.office_id, c.services, c.id) AS h) END AS heads
+  FROM c LEFT JOIN LATERAL counter_current_ticket(c.office_id, c.id) AS cur ON true
+"""
+
+
+async def open_counter(conn: asyncpg.Connection, office: str, counter: str, completing: str | None) -> OpenCounter:
+    """What "complete & next" decides on, in one round trip (migration 035): the office, the counter with its lock,
+    its current ticket, and the heads of its queues (lock_heads), each locked once the counter's lock is held.
+    The heads are read only when the press can go on: the counter is open and its current ticket is the one it
+    completes (`completing`, or none for none); otherwise `heads` is None and no head is held meanwhile."""
+    row = await conn.fetchrow(_OPEN_COUNTER, office, counter, completing)
     if row is None:                       # say which is missing
         await get_office(conn, office)
         await get_counter(conn, office, counter)
         raise AssertionError("unreachable")
-    return Office(office, row["office_name"], row["timezone"], row["settings"]), _counter(row)
+    current = row["current_ticket"]
+    return OpenCounter(Office(office, row["office_name"], row["timezone"], row["settings"]), _counter(row),
+                       _ticket(current) if current is not None else None,
+                       None if row["heads"] is None else _heads(row["heads"]))
 
 
 async def get_counter(conn: asyncpg.Connection, office: str, counter: str, *, lock: bool = False) -> Counter:
@@ -249,20 +273,15 @@ async def current_ticket(conn: asyncpg.Connection, office: str, counter: str) ->
     return _ticket(row) if row else None
 
 
-def _heads_sql(columns: str, lock: bool) -> str:
-    """The first $4 waiting tickets of each queue of services $2 (priority and normal), and those sent to counter
-    $3, in index order; locked (skipping those others hold) when `lock`."""
-    head = f"SELECT {columns} FROM tickets WHERE office_id = $1 AND status = 'waiting'"
-    locking = " FOR UPDATE SKIP LOCKED" if lock else ""
-    return (f"SELECT h.* FROM unnest($2::text[]) AS s(code), unnest(ARRAY[true, false]) AS p(prio),"
-            f" LATERAL ({head} AND service_code = s.code AND for_counter IS NULL"
-            f"          AND (priority IS NOT NULL) = p.prio ORDER BY queued_at, seq LIMIT $4{locking}) AS h"
-            f" UNION ALL SELECT f.* FROM ({head} AND for_counter = $3 AND service_code = ANY($2::text[])"
-            f"            ORDER BY queued_at, seq LIMIT $4{locking}) AS f")
-
-
-_HEADS = _heads_sql("id, service_code, priority, queued_at, seq, for_counter", lock=False)
-_LOCKED_HEADS = _heads_sql(_COLUMNS, lock=True)
+# The first $4 waiting tickets of each queue of services $2 (priority and normal), and those sent to counter $3, in
+# index order, unlocked: the queues that counter_heads (migration 035) reads and locks one deep.
+_HEAD = ("SELECT id, service_code, priority, queued_at, seq, for_counter FROM tickets"
+         " WHERE office_id = $1 AND status = 'waiting'")
+_HEADS = (f"SELECT h.* FROM unnest($2::text[]) AS s(code), unnest(ARRAY[true, false]) AS p(prio),"
+          f" LATERAL ({_HEAD} AND service_code = s.code AND for_counter IS NULL"
+          f"          AND (priority IS NOT NULL) = p.prio ORDER BY queued_at, seq LIMIT $4) AS h"
+          f" UNION ALL SELECT f.* FROM ({_HEAD} AND for_counter = $3 AND service_code = ANY($2::text[])"
+          f"            ORDER BY queued_at, seq LIMIT $4) AS f")
 
 
 def _candidate(r: asyncpg.Record) -> Candidate:
@@ -280,8 +299,12 @@ async def candidates(conn: asyncpg.Connection, office: str, services: tuple[str,
 async def lock_heads(conn: asyncpg.Connection, office: str, services: tuple[str, ...],
                      counter: str) -> dict[str, tuple[Candidate, Ticket]]:
     """candidates(), each head locked for this transaction and read whole, skipping the heads other clerks hold at
-    this moment (FOR UPDATE SKIP LOCKED): clerks of one office pick at the same time, and never the same ticket."""
-    rows = await conn.fetch(_LOCKED_HEADS, office, list(services), counter, 1)
+    this moment (FOR UPDATE SKIP LOCKED): clerks of one office pick at the same time, and never the same ticket.
+    (counter_heads, migration 035.)"""
+    return _heads(await conn.fetch("SELECT * FROM counter_heads($1, $2, $3)", office, list(services), counter))
+
+
+def _heads(rows: Sequence[asyncpg.Record]) -> dict[str, tuple[Candidate, Ticket]]:
     return {str(r["id"]): (_candidate(r), _ticket(r)) for r in rows}
 
 

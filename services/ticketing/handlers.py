@@ -16,7 +16,7 @@ from services.domain.errors import Conflict, InvalidInput, NotFound
 from services.domain.numbering import local_day, utc_now
 from services.domain.office import OfficeRules, check_id
 from services.domain.office_config import parse_office
-from services.domain.policy import choose_next
+from services.domain.policy import Candidate, choose_next
 from services.domain.tickets import Status, Ticket
 from services.store import issuing, outbox
 from services.store.db import RoutedCommands
@@ -270,16 +270,15 @@ class Ticketing(TicketingReads, RoutedCommands):
             # Clerks of one office call at the same time: each locks the head of each queue it calls from, skipping
             # the heads another clerk holds (SKIP LOCKED), so two clerks are never handed the same ticket. The
             # counter's row lock makes one counter's presses take turns and keeps its fairness history consistent.
-            # Six round trips in all: BEGIN, the office and the counter, its current ticket, the heads, the
-            # changes with their events, COMMIT.
-            office, counter = await repo.get_office_and_counter(conn, cmd.office, cmd.counter)
-            self._check_open(counter)
+            # Four round trips in all: BEGIN, the office with the counter, its current ticket and the heads
+            # (repository.open_counter), the changes with their events, COMMIT.
+            opened = await repo.open_counter(conn, cmd.office, cmd.counter, cmd.complete)
+            office, counter, current = opened.office, self._check_open(opened.counter), opened.current
             office_rules = office.rules
             now = self._clock()
             events: list[m.Event] = []
             changes: list[repo.Statement] = []
             completed = None
-            current = await repo.current_ticket(conn, cmd.office, cmd.counter)
             if cmd.complete is not None:
                 if current is None or current.id != cmd.complete:
                     raise self._moved_on(cmd.counter, cmd.complete, current)
@@ -291,7 +290,7 @@ class Ticketing(TicketingReads, RoutedCommands):
                 completed = ticket_view(done)
                 events.append(m.TicketCompleted(office=cmd.office, ticket=completed, counter=cmd.counter,
                                                 actor=cmd.actor, data=came_from(current)))
-            ticket = await self._pick(conn, counter, office_rules, now)
+            ticket = await self._pick(conn, counter, office_rules, now, opened.heads)
             if ticket is None:
                 return {"ticket": None, "completed": completed}, events, changes
             called, saving = repo.save_ticket_statement(rules.call(ticket, cmd.counter, now,
@@ -305,13 +304,15 @@ class Ticketing(TicketingReads, RoutedCommands):
         return await self._run(work)
 
     @staticmethod
-    async def _pick(conn: asyncpg.Connection, counter: repo.Counter, office_rules: OfficeRules,
-                    now: datetime) -> Ticket | None:
-        """Lock the heads, choose by the policy; a ticket changed meanwhile (transferred, cancelled) is re-picked.
-        Heads held by other clerks at this instant are skipped; when that leaves nothing to choose while tickets
-        still wait, those clerks are about to take one each and free the rest: pick again in a moment."""
+    async def _pick(conn: asyncpg.Connection, counter: repo.Counter, office_rules: OfficeRules, now: datetime,
+                    locked: dict[str, tuple[Candidate, Ticket]] | None = None) -> Ticket | None:
+        """Lock the heads (or take those `locked` already, the first time), choose by the policy; a ticket changed
+        meanwhile (transferred, cancelled) is re-picked. Heads held by other clerks at this instant are skipped; when
+        that leaves nothing to choose while tickets still wait, those clerks are about to take one each and free the
+        rest: pick again in a moment."""
         for attempt in range(20):
-            heads = await repo.lock_heads(conn, counter.office, counter.services, counter.id)
+            heads = locked if attempt == 0 and locked is not None else await repo.lock_heads(
+                conn, counter.office, counter.services, counter.id)
             chosen = choose_next([candidate for candidate, _ in heads.values()], counter=counter.id,
                                  services=counter.services, history=counter.history, rule=office_rules.fairness,
                                  now=now)

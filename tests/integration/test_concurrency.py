@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
 
 import aiohttp
@@ -80,6 +81,37 @@ async def test_the_same_counter_in_two_tabs_cannot_hold_two_tickets(system: Runn
 
     statuses = await asyncio.gather(*(press() for _ in range(10)))
     assert sorted(statuses) == [200] + [409] * 9
+
+
+async def test_a_press_that_waited_for_the_counter_sees_what_the_other_press_committed(system: Running) -> None:
+    """"Next" reads the counter's current ticket and the queue heads in the statement that locks the counter
+    (repository.open_counter): a press that waited for that lock must see the ticket the first press called and the
+    heads as they are after it, not the snapshot its statement started with."""
+    from services.store import repository as repo
+    from tests.integration.test_issue_statement import _connect
+
+    office = await make_office(system, 1)
+    one, two = [await ask(system, m.IssueTicket(office=office, service="HT")) for _ in range(2)]
+    first, second = await _connect(system), await _connect(system)
+
+    async def complete_one_and_next() -> repo.OpenCounter:
+        async with second.transaction():
+            return await repo.open_counter(second, office, "1", one["id"])
+    try:
+        async with first.transaction():
+            opened = await repo.open_counter(first, office, "1", None)
+            assert opened.current is None and opened.heads is not None and list(opened.heads) == [one["id"]]
+            waiting = asyncio.create_task(complete_one_and_next())
+            await asyncio.sleep(0.3)
+            assert not waiting.done()                                   # it waits for the counter's lock
+            await first.execute("UPDATE tickets SET status = 'called', counter_id = '1', called_at = now()"
+                                " WHERE id = $1", uuid.UUID(one["id"]))
+        seen = await waiting
+        assert seen.current is not None and seen.current.id == one["id"]
+        assert seen.heads is not None and list(seen.heads) == [two["id"]]
+    finally:
+        await first.close()
+        await second.close()
 
 
 async def test_retried_issue_requests_racing_each_other_make_one_ticket(system: Running,
