@@ -20,8 +20,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import time
 from datetime import date
 from typing import Awaitable, Callable
