@@ -272,8 +272,13 @@ class Bus:
             with contextlib.suppress(nats.errors.Error):
                 await sub.unsubscribe()
 
-    async def publish_event(self, subject: str, payload: bytes, event_id: str) -> None:
-        await self.js.publish(subject, payload, stream=self.settings.stream, headers={"Nats-Msg-Id": event_id})
+    async def publish_event(self, subject: str, payload: bytes, event_id: str, after: str | None = None) -> None:
+        """One event into the stream, `event_id` its Nats-Msg-Id (a copy within the duplicate window is dropped);
+        with `after`, only if the stream's last message is that event (services.store.outbox.Publish)."""
+        headers = {"Nats-Msg-Id": event_id}
+        if after is not None:
+            headers["Nats-Expected-Last-Msg-Id"] = after
+        await self.js.publish(subject, payload, stream=self.settings.stream, headers=headers)
 
     async def subscribe_events(self, office: str, handle: EventHandler) -> Any:
         """Live events of one office (or '*'), in order, from now on; recovers from gaps by itself."""

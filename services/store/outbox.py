@@ -24,7 +24,9 @@ NOTIFY_CHANNEL = "motcua_outbox"
 # 1.28-1.37x its floor with 10 ms, 1.75-1.94x with none; the rate of 8 kiosks did not move (0.43-0.50x).
 GATHER_S = 0.010
 
-Publish = Callable[[str, bytes, str], Awaitable[None]]
+# publish(subject, payload, event_id, after): one event to JetStream, its id as Nats-Msg-Id; `after`, when given, the
+# event id the stream's last message must have (Nats-Expected-Last-Msg-Id), else the stream refuses it.
+Publish = Callable[[str, bytes, str, str | None], Awaitable[None]]
 
 
 Statement = tuple[str, tuple[object, ...]]   # a data-modifying statement ending in RETURNING; $1 its first argument
@@ -145,13 +147,17 @@ class OutboxRelay:
             "SELECT id, event_id, subject, payload::text AS payload FROM outbox WHERE published_at IS NULL"
             f" ORDER BY id LIMIT $1{locking}", self._batch,
         )
+        # All of the batch at once, without waiting for each acknowledgement: the NATS client writes them in this
+        # order, in one go. Each but the first names its predecessor as the stream's last message, so after a
+        # failure the stream refuses every later one and the order holds: the next pass starts again from the
+        # first that failed (JetStream drops a copy of one it already has, by its Msg-Id).
+        publishing = [asyncio.ensure_future(self._publish(
+            row["subject"], row["payload"].encode(),      # PostgreSQL's own JSON text: not decoded and encoded again
+            str(row["event_id"]), str(rows[i - 1]["event_id"]) if i else None)) for i, row in enumerate(rows)]
         sent = []
-        for row in rows:
-            data = row["payload"].encode()         # PostgreSQL's own JSON text: not decoded and encoded again
-            try:
-                await self._publish(row["subject"], data, str(row["event_id"]))
-            except Exception:  # noqa: BLE001 - keep order: stop at the first failure, retry later
-                log.warning("outbox: publish failed, will retry", exc_info=True)
+        for row, outcome in zip(rows, await asyncio.gather(*publishing, return_exceptions=True)):
+            if isinstance(outcome, BaseException):        # keep order: stop at the first failure, retry later
+                log.warning("outbox: publish failed, will retry", exc_info=outcome)
                 break
             sent.append(row["id"])
         if sent:
@@ -180,7 +186,7 @@ class OutboxRelay:
             "SELECT event_id, subject, payload::text AS payload FROM outbox"
             " WHERE published_at >= now() - make_interval(secs => $1) ORDER BY id", self._replay_s)
         for row in rows:
-            await self._publish(row["subject"], row["payload"].encode(), str(row["event_id"]))
+            await self._publish(row["subject"], row["payload"].encode(), str(row["event_id"]), None)
         return len(rows)
 
     async def _lead(self, conn: asyncpg.Connection) -> None:

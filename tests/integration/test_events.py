@@ -72,7 +72,7 @@ async def test_events_wait_in_the_outbox_while_nats_fails_and_are_not_duplicated
         async with pool.acquire() as conn, conn.transaction():
             await outbox.append(conn, system.settings.subject_prefix, events)
 
-        async def failing(subject: str, data: bytes, event_id: str) -> None:
+        async def failing(subject: str, data: bytes, event_id: str, after: str | None) -> None:
             raise ConnectionError("NATS is down")
 
         assert await OutboxRelay(pool, failing).relay_once() == 0
@@ -80,14 +80,17 @@ async def test_events_wait_in_the_outbox_while_nats_fails_and_are_not_duplicated
 
         flaky_calls = 0
 
-        async def flaky(subject: str, data: bytes, event_id: str) -> None:
+        async def flaky(subject: str, data: bytes, event_id: str, after: str | None) -> None:
             nonlocal flaky_calls
             flaky_calls += 1
             if flaky_calls == 2:
                 raise ConnectionError("lost the connection mid-batch")
-            await system.system_bus.publish_event(subject, data, event_id)
+            await system.system_bus.publish_event(subject, data, event_id, after)
 
+        # The batch goes out at once: the third event reaches the stream, which refuses it (its predecessor, the
+        # second, is not the stream's last message), so the order holds.
         assert await OutboxRelay(pool, flaky).relay_once() == 1  # stops at the failure: order is kept
+        assert flaky_calls == 3
         assert await OutboxRelay(pool, system.system_bus.publish_event).relay_once() == 2
         assert await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
 

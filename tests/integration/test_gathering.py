@@ -40,7 +40,7 @@ async def test_the_relay_sends_the_first_event_at_once_and_gathers_those_that_fo
     published: list[str] = []
     passes: list[int] = []
 
-    async def publish(subject: str, data: bytes, event_id: str) -> None:
+    async def publish(subject: str, data: bytes, event_id: str, after: str | None) -> None:
         published.append(json.loads(data)["counter"])
 
     async def write(counter: str) -> None:

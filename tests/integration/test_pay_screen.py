@@ -86,8 +86,9 @@ async def test_the_pay_screen_follows_its_counters_fees(paysystem: Running, pay_
     await ask(paysystem, m.IssueTicket(office=pay_office, service="HT"))
     elsewhere = (await ask(paysystem, m.CallNext(office=pay_office, counter="2")))["ticket"]
     other_fee = await create_fee(clerk, elsewhere["id"], 12_000, "Phí sao y")
-    following = await served_ticket(paysystem, pay_office)
+    await ask(paysystem, m.Complete(ticket_id=ticket["id"]))
     assert await next_event(stream, "serving", "fee") == ("serving", {"number": None})     # the citizen left
+    following = await served_ticket(paysystem, pay_office)
     assert await next_event(stream, "serving", "fee") == ("serving", {"number": following["number"]})
     cancelled = await create_fee(clerk, following["id"], 30_000, "Lệ phí hộ tịch")
     async with clerk.post(f"/api/fees/{cancelled['id']}/cancel", json={}) as r:

@@ -87,9 +87,9 @@ async def test_two_relays_take_turns_and_publish_in_order(system: Running) -> No
         published: list[tuple[str, str]] = []
 
         def publisher(name: str):  # type: ignore[no-untyped-def]
-            async def publish(subject: str, data: bytes, event_id: str) -> None:
+            async def publish(subject: str, data: bytes, event_id: str, after: str | None) -> None:
                 published.append((name, json.loads(data)["counter"]))
-                await system.system_bus.publish_event(subject, data, event_id)
+                await system.system_bus.publish_event(subject, data, event_id, after)
             return publish
 
         first = OutboxRelay(pool, publisher("first"), stream=schema, poll_s=0.05, standby_s=0.1)
