@@ -1,5 +1,6 @@
 """A real `motcua up --demo` for benchmarks: its own process (the client load does not share its event loop),
-a fresh MOTCUA_HOME with the embedded NATS and PostgreSQL, the admin's login, and its memory."""
+a fresh MOTCUA_HOME with the embedded NATS and PostgreSQL, the admin's login, and its memory. Its log (up.log in
+that home) is at WARNING unless MOTCUA_BENCH_LOG_LEVEL says otherwise (INFO shows the outbox relay's turns)."""
 from __future__ import annotations
 
 import asyncio
@@ -83,8 +84,8 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     async def __aenter__(self) -> "Server":
-        log = (self.home / "up.log").open("w")
-        self.process = subprocess.Popen([sys.executable, "-m", "services.cli", "--log-level", "WARNING", "up", "--demo",
+        log = (self.home / "up.log").open("a")      # a restart (crash_and_restart) keeps what came before
+        self.process = subprocess.Popen([sys.executable, "-m", "services.cli", "--log-level", os.environ.get("MOTCUA_BENCH_LOG_LEVEL", "WARNING"), "up", "--demo",
                                          "--port", str(self.port)], env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
         while True:

@@ -8,6 +8,10 @@ started again), and the invariants are checked:
 - the boards converge to what the database says.
 
     .venv/bin/python -m benchmarks.soak [--minutes 10] [--kiosks 50] [--clerks 100] [--phones 200] [--boards 5]
+                                        [--fault-every 40] [--faults "kill motcua,kill postgres"]
+
+`--faults` replays a run that failed: its kinds in turn instead of at random. MOTCUA_BENCH_LOG_LEVEL=INFO keeps the
+outbox relay's turns in the log (benchmarks.server).
 """
 from __future__ import annotations
 
@@ -28,6 +32,8 @@ from benchmarks.soak_checks import check_invariants, server_problems
 
 SERVICES = ["HT", "CT", "DD", "TP"]
 
+
+FAULTS = ["kill nats-server", "kill postgres", "stall nats-server", "kill motcua"]
 
 class Soak:
     def __init__(self, server: Server, kiosks: int, clerks: int, phones: int, boards: int) -> None:
@@ -172,13 +178,16 @@ class Soak:
 
     # ------------------------------------------------------------ faults
 
-    async def faults_forever(self, every: tuple[float, float]) -> None:
-        kinds = ["kill nats-server", "kill postgres", "stall nats-server", "kill motcua"]
+    async def faults_forever(self, every: tuple[float, float], sequence: list[str] | None = None) -> None:
+        """A fault every `every` seconds (drawn at random between the two): of a random kind, or the kinds of
+        `sequence` in turn (to replay a run that failed)."""
+        turn = 0
         while not self.stop.is_set():
             await asyncio.sleep(random.uniform(*every))
             if self.stop.is_set():
                 return
-            kind = random.choice(kinds)
+            kind = sequence[turn % len(sequence)] if sequence else random.choice(FAULTS)
+            turn += 1
             self.faults.append((time.monotonic(), kind))
             children = self.server.children()
             if kind == "kill nats-server" and "nats-server" in children:
@@ -195,7 +204,8 @@ class Soak:
                 await self.server.crash_and_restart()
 
 
-async def run(minutes: float, kiosks: int, clerks: int, phones: int, boards: int, fault_every: float) -> None:
+async def run(minutes: float, kiosks: int, clerks: int, phones: int, boards: int, fault_every: float,
+              faults_in_turn: list[str] | None = None) -> None:
     async with Server() as server:
         soak = Soak(server, kiosks, clerks, phones, boards)
         display, kiosk_tokens, clerk_token = await soak.setup()
@@ -205,7 +215,7 @@ async def run(minutes: float, kiosks: int, clerks: int, phones: int, boards: int
             tasks += [asyncio.create_task(soak.clerk(http, clerk_token, str(c))) for c in range(1, clerks + 1)]
             tasks += [asyncio.create_task(soak.board(http, display, b), name="board") for b in range(boards)]
             tasks += [asyncio.create_task(soak.phone(http)) for _ in range(phones)]
-            faults = asyncio.create_task(soak.faults_forever((fault_every * 0.5, fault_every * 1.5)))
+            faults = asyncio.create_task(soak.faults_forever((fault_every * 0.5, fault_every * 1.5), faults_in_turn))
             started = time.monotonic()
             await asyncio.sleep(min(60.0, minutes * 30))
             rss_warm = server.rss_mib()             # after the first minute's load, before most faults
@@ -242,8 +252,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--phones", type=int, default=200)
     parser.add_argument("--boards", type=int, default=5)
     parser.add_argument("--fault-every", type=float, default=40, help="seconds between faults, on average")
+    parser.add_argument("--faults", help=f"these faults in turn, comma-separated, instead of at random: {FAULTS}")
     args = parser.parse_args(argv)
-    asyncio.run(run(args.minutes, args.kiosks, args.clerks, args.phones, args.boards, args.fault_every))
+    sequence = [kind.strip() for kind in args.faults.split(",")] if args.faults else None
+    if sequence and not set(sequence) <= set(FAULTS):
+        parser.error(f"--faults: unknown kinds {sorted(set(sequence) - set(FAULTS))}; known: {FAULTS}")
+    asyncio.run(run(args.minutes, args.kiosks, args.clerks, args.phones, args.boards, args.fault_every, sequence))
 
 
 if __name__ == "__main__":
