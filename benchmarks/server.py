@@ -85,7 +85,8 @@ class Server:
 
     async def __aenter__(self) -> "Server":
         log = (self.home / "up.log").open("a")      # a restart (crash_and_restart) keeps what came before
-        self.process = subprocess.Popen([sys.executable, "-m", "services.cli", "--log-level", os.environ.get("MOTCUA_BENCH_LOG_LEVEL", "WARNING"), "up", "--demo",
+        level = os.environ.get("MOTCUA_BENCH_LOG_LEVEL", "WARNING")
+        self.process = subprocess.Popen([sys.executable, "-m", "services.cli", "--log-level", level, "up", "--demo",
                                          "--port", str(self.port)], env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
         while True:

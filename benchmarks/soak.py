@@ -31,9 +31,8 @@ from benchmarks.server import PASSWORD, Server, cpu_model
 from benchmarks.soak_checks import check_invariants, server_problems
 
 SERVICES = ["HT", "CT", "DD", "TP"]
-
-
 FAULTS = ["kill nats-server", "kill postgres", "stall nats-server", "kill motcua"]
+
 
 class Soak:
     def __init__(self, server: Server, kiosks: int, clerks: int, phones: int, boards: int) -> None:
