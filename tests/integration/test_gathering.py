@@ -76,8 +76,11 @@ async def test_a_projection_applies_the_first_event_at_once_and_gathers_those_th
     bus = system.system_bus
     batches: list[list[str]] = []
 
+    seqs: list[int] = []
+
     async def apply(conn: asyncpg.Connection, events: list[tuple[int, m.Event]]) -> None:
         batches.append([event.counter for _, event in events])   # type: ignore[attr-defined]
+        seqs.extend(seq for seq, _ in events)
 
     async def publish(counter: str) -> None:
         event = m.CounterPaused(office=office, counter=counter)
@@ -88,12 +91,14 @@ async def test_a_projection_applies_the_first_event_at_once_and_gathers_those_th
         projection = StreamProjection(bus, pool, "test.gather", f"{office}.>", apply, gather_s=GATHER_S)
         task = asyncio.create_task(projection.run())
         await first_at_once_then_gathered(publish, lambda: sum(map(len, batches)))
+        async with asyncio.timeout(5):           # applied is not committed yet: wait for the batch's commit
+            while projection.seq < seqs[-1]:
+                await asyncio.sleep(0.01)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         assert batches == [["1"], ["2", "3", "4"]]
         async with pool.acquire() as conn:       # its position moved on with the batches
-            assert await conn.fetchval("SELECT stream_seq FROM projections WHERE name = 'test.gather'") == \
-                projection.seq > 0
+            assert await conn.fetchval("SELECT stream_seq FROM projections WHERE name = 'test.gather'") == seqs[-1]
     finally:
         await pool.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await pool.close()
