@@ -8,8 +8,9 @@ here is what the counter's two screens start from, and what the citizen's screen
   {office, name, counter, number (the ticket served there), fee (its latest fee or null), available, at}, then
   `fee` {type, fee} for each fee event of this counter, and `serving` {number} when the counter moves to another
   ticket (read from the office's model as it is when an event is delivered: events that come together, such as a
-  completion and the next call a few milliseconds later, show only where the counter ended up). Only a fee's public view travels: amount, purpose, reference, the office's account and the QR; nothing
-  about a person and no ticket id (whoever holds one may cancel the ticket).
+  completion and the next call a few milliseconds later, show only where the counter ended up). Only a fee's
+  public view travels: amount, purpose, reference, the office's account and the QR; nothing about a person and no
+  ticket id (whoever holds one may cancel the ticket).
 """
 from __future__ import annotations
 

@@ -122,12 +122,16 @@ def _counter(row: asyncpg.Record) -> Counter:
                    row["recent_calls"])
 
 
+# The heads of a counter's queues, each locked, by ticket id: what the policy chooses from and the ticket as read.
+Heads = dict[str, tuple[Candidate, Ticket]]
+
+
 @dataclass(frozen=True)
 class OpenCounter:
     office: Office
     counter: Counter
     current: Ticket | None                                 # its ticket being called or served, locked
-    heads: dict[str, tuple[Candidate, Ticket]] | None      # as lock_heads; None: not read (see open_counter)
+    heads: Heads | None                                    # as lock_heads; None: not read (see open_counter)
 
 
 _OPEN_COUNTER = """
@@ -266,10 +270,8 @@ async def find_by_idempotency_key(conn: asyncpg.Connection, office: str, key: st
 
 
 async def current_ticket(conn: asyncpg.Connection, office: str, counter: str) -> Ticket | None:
-    row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM tickets WHERE office_id = $1 AND counter_id = $2"
-        " AND status IN ('called', 'serving') FOR UPDATE", office, counter,
-    )
+    """The ticket the counter is calling or serving, locked (counter_current_ticket, migration 035)."""
+    row = await conn.fetchrow("SELECT * FROM counter_current_ticket($1, $2)", office, counter)
     return _ticket(row) if row else None
 
 
@@ -297,14 +299,14 @@ async def candidates(conn: asyncpg.Connection, office: str, services: tuple[str,
 
 
 async def lock_heads(conn: asyncpg.Connection, office: str, services: tuple[str, ...],
-                     counter: str) -> dict[str, tuple[Candidate, Ticket]]:
+                     counter: str) -> Heads:
     """candidates(), each head locked for this transaction and read whole, skipping the heads other clerks hold at
     this moment (FOR UPDATE SKIP LOCKED): clerks of one office pick at the same time, and never the same ticket.
     (counter_heads, migration 035.)"""
     return _heads(await conn.fetch("SELECT * FROM counter_heads($1, $2, $3)", office, list(services), counter))
 
 
-def _heads(rows: Sequence[asyncpg.Record]) -> dict[str, tuple[Candidate, Ticket]]:
+def _heads(rows: Sequence[asyncpg.Record]) -> Heads:
     return {str(r["id"]): (_candidate(r), _ticket(r)) for r in rows}
 
 

@@ -16,7 +16,7 @@ from services.domain.errors import Conflict, InvalidInput, NotFound
 from services.domain.numbering import local_day, utc_now
 from services.domain.office import OfficeRules, check_id
 from services.domain.office_config import parse_office
-from services.domain.policy import Candidate, choose_next
+from services.domain.policy import choose_next
 from services.domain.tickets import Status, Ticket
 from services.store import issuing, outbox
 from services.store.db import RoutedCommands
@@ -305,7 +305,7 @@ class Ticketing(TicketingReads, RoutedCommands):
 
     @staticmethod
     async def _pick(conn: asyncpg.Connection, counter: repo.Counter, office_rules: OfficeRules, now: datetime,
-                    locked: dict[str, tuple[Candidate, Ticket]] | None = None) -> Ticket | None:
+                    locked: repo.Heads | None = None) -> Ticket | None:
         """Lock the heads (or take those `locked` already, the first time), choose by the policy; a ticket changed
         meanwhile (transferred, cancelled) is re-picked. Heads held by other clerks at this instant are skipped; when
         that leaves nothing to choose while tickets still wait, those clerks are about to take one each and free the

@@ -64,6 +64,12 @@ async def as_device(system: Running, office: str, kind: str, counter: str | None
     return bearer((await enrol(system, office, kind, counter))["token"])
 
 
+async def connect_db(system: Running) -> asyncpg.Connection:
+    """A connection of the test's own to the system's database and schema (UTC, to compare times as stored)."""
+    return await asyncpg.connect(system.settings.database_url,
+                                 server_settings={"search_path": system.settings.db_schema, "timezone": "UTC"})
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -10,7 +10,7 @@ import aiohttp
 from services import messages as m
 from services.system import Running
 from tests.conftest import unique
-from tests.integration.conftest import ask
+from tests.integration.conftest import ask, connect_db
 
 CLERKS = 50
 TICKETS = 300
@@ -88,11 +88,10 @@ async def test_a_press_that_waited_for_the_counter_sees_what_the_other_press_com
     (repository.open_counter): a press that waited for that lock must see the ticket the first press called and the
     heads as they are after it, not the snapshot its statement started with."""
     from services.store import repository as repo
-    from tests.integration.test_issue_statement import _connect
 
     office = await make_office(system, 1)
     one, two = [await ask(system, m.IssueTicket(office=office, service="HT")) for _ in range(2)]
-    first, second = await _connect(system), await _connect(system)
+    first, second = await connect_db(system), await connect_db(system)
 
     async def complete_one_and_next() -> repo.OpenCounter:
         async with second.transaction():

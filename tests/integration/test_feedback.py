@@ -8,12 +8,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import aiohttp
-import asyncpg
 
 from services import messages as m
 from services.system import Running
 from tests.conftest import FakeClock, unique
-from tests.integration.conftest import OFFICE_SPEC, ask, bearer, enrol, login
+from tests.integration.conftest import OFFICE_SPEC, ask, bearer, connect_db, enrol, login
 
 
 async def served_ticket(http: aiohttp.ClientSession, clerk: aiohttp.ClientSession, office: str,
@@ -89,8 +88,7 @@ async def test_the_vote_records_ticket_counter_clerk_and_procedure(system: Runni
         ticket = await served_ticket(http, clerk, office, counter="2", procedure="khai-sinh")
     status, body = await vote(anonymous, ticket["id"], level=5)     # the citizen's phone page
     assert status == 201 and body["via"] == "phone", body
-    conn = await asyncpg.connect(system.settings.database_url,
-                                 server_settings={"search_path": system.settings.db_schema})
+    conn = await connect_db(system)
     try:
         row = await conn.fetchrow("SELECT * FROM ratings WHERE ticket_id = $1", uuid.UUID(ticket["id"]))
     finally:

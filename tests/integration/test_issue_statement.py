@@ -9,7 +9,6 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import aiohttp
-import asyncpg
 import pytest
 
 from services import messages as m
@@ -19,12 +18,7 @@ from services.domain.numbering import NumberFormat
 from services.system import Running
 from services.ticketing.handlers import Ticketing
 from tests.conftest import unique
-from tests.integration.conftest import ask
-
-
-async def _connect(system: Running) -> asyncpg.Connection:
-    return await asyncpg.connect(system.settings.database_url,
-                                 server_settings={"search_path": system.settings.db_schema, "timezone": "UTC"})
+from tests.integration.conftest import ask, connect_db
 
 
 async def test_the_label_of_a_number_is_the_same_in_postgresql_and_python(system: Running) -> None:
@@ -33,7 +27,7 @@ async def test_the_label_of_a_number_is_the_same_in_postgresql_and_python(system
                for s in (0, 1000, 99_000_000)]
     seqs = [1, 9, 10, 99, 100, 999, 1000, 99_999, 100_000, 999_999, 1_000_000, 2_147_483_647,
             *(rng.randint(1, 5_000_000) for _ in range(40))]
-    conn = await _connect(system)
+    conn = await connect_db(system)
     try:
         for f in formats:
             rows = await conn.fetch("SELECT s, ticket_label($1, $2, $3, s) AS label FROM unnest($4::int[]) AS s",
@@ -50,7 +44,7 @@ async def test_a_time_is_written_in_postgresql_as_python_writes_it(system: Runni
              datetime(2026, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=7))),
              datetime(2000, 2, 29, 0, 0, tzinfo=timezone.utc),
              *(base + timedelta(microseconds=rng.randint(0, 10**12)) for _ in range(200))]
-    conn = await _connect(system)
+    conn = await connect_db(system)
     try:
         rows = await conn.fetch(
             "SELECT i, iso_utc(t) AS text FROM unnest($1::timestamptz[]) WITH ORDINALITY AS u(t, i)", times)
@@ -79,7 +73,7 @@ async def test_what_a_kiosk_is_told_is_what_is_stored_and_published(system: Runn
             return await r.json()
 
     told = await asyncio.gather(*(take(i) for i in range(120)))
-    conn = await _connect(system)
+    conn = await connect_db(system)
     try:
         events = {json.loads(r["payload"])["ticket"]["id"]: json.loads(r["payload"]) for r in await conn.fetch(
             "SELECT payload::text FROM outbox WHERE subject LIKE '%.ticket.issued' AND payload->>'office' = $1",
@@ -114,7 +108,7 @@ async def test_a_new_waiting_ticket_locks_no_more_than_its_own_rows(system: Runn
     insert = ("INSERT INTO tickets (id, office_id, service_code, origin_service, local_day, seq, number, status,"
               " issued_at, queued_at) VALUES ($1, $2, 'HT', 'HT', current_date, 1, 'HT-001', 'waiting', now(), now())")
     offices = unique("a"), unique("b")
-    first, second = await _connect(system), await _connect(system)
+    first, second = await connect_db(system), await connect_db(system)
     try:
         async with first.transaction():
             await first.execute(insert, uuid.uuid4(), offices[0])        # still open: its locks are held
@@ -136,7 +130,7 @@ async def test_clerks_calling_from_one_queue_do_not_wait_for_each_other(system: 
               " issued_at, queued_at) VALUES ($1, $2, 'HT', 'HT', current_date, $3, $4, 'waiting', now(), now())")
     call = "UPDATE tickets SET status = 'called', counter_id = $2, called_at = now() WHERE id = $1"
     ids = [uuid.uuid4() for _ in range(3)]
-    first, second = await _connect(system), await _connect(system)
+    first, second = await connect_db(system), await connect_db(system)
     try:
         for seq, ticket in enumerate(ids, 1):
             await first.execute(insert, ticket, office, seq, f"HT-{seq:03}")
